@@ -1,0 +1,12 @@
+/** Jest runs the TypeScript sources through ts-jest without type checking;
+ * `npm test` type-checks the whole tree with tsc first. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/mock-workspace-one', '<rootDir>/posture-checker', '<rootDir>/harness', '<rootDir>/cli', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testTimeout: 30000,
+}
