@@ -14,6 +14,9 @@ export interface Clock {
    * for injected delay faults.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
+  /** Present on clocks the control API may move (virtual or offset clocks). */
+  set?(epochMs: number): void
+  advance?(ms: number): void
 }
 
 /** Workspace ONE platform names as the API spells them (`Platform`, `PlatformId.Name`). */
@@ -197,6 +200,14 @@ export interface JournalEntry {
   headers: Record<string, string>
   status: number
   responseBytes: number
+  /** Opaque id of the bearer token used (never the token itself), or null. */
+  tokenId: string | null
+  /** True when the request carried a token that had expired or was revoked. */
+  tokenRejected: boolean
+  /** The Retry-After header sent back, if any. */
+  retryAfter: string | null
+  /** Rate-limit headers sent back, when present. */
+  rateLimitRemaining: number | null
   faultId: string | null
   durationMs: number
 }
