@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto'
+import type { TenantSpec } from '../mock-workspace-one/types'
+
+/** Where a client logs in to a running emulator, as `serve --json` prints it. */
+export interface Credentials {
+  clientId: string
+  clientSecret: string
+  tenantCode: string
+}
+
+/** Derives a stable, seed-specific value, so the same --seed gives the same credentials. */
+function derive(seed: number, purpose: string, length: number): string {
+  return createHash('sha256').update(`ws1sim:${seed}:${purpose}`).digest('base64url').slice(0, length)
+}
+
+export const DEFAULT_CLIENT_ID = 'ws1sim-client'
+
+/**
+ * The tenant `ws1sim serve` creates without --scenario or --state: one
+ * organization group, one enabled OAuth client and a generated fleet.
+ */
+export function defaultTenantSpec(seed: number, deviceCount: number): TenantSpec {
+  return {
+    name: 'Acme Corp',
+    tenantCode: derive(seed, 'tenant-code', 32),
+    clients: [{ clientId: DEFAULT_CLIENT_ID, clientSecret: derive(seed, 'client-secret', 40) }],
+    fleet: { count: deviceCount, seed },
+  }
+}
+
+/** Credentials of the first tenant and its first OAuth client. */
+export function credentialsOf(tenant: TenantSpec): Credentials | undefined {
+  const client = tenant.clients?.[0]
+  if (client === undefined) return undefined
+  return { clientId: client.clientId, clientSecret: client.clientSecret, tenantCode: tenant.tenantCode }
+}
