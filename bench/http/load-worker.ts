@@ -1,0 +1,82 @@
+/**
+ * Load generator child process: runs autocannon against one URL and prints
+ * one JSON line with the result. The parent starts it pinned to the client
+ * core, so it never shares a core with the server under test.
+ *
+ * Usage: node load-worker.js '<LoadRequest JSON>'
+ */
+import autocannon = require('autocannon')
+
+/** One load run, as the parent sends it. */
+export interface LoadRequest {
+  url: string
+  method: 'GET' | 'POST'
+  headers: Record<string, string>
+  body?: string
+  connections: number
+  durationSeconds: number
+  /** Unrecorded load before the measured run, so JIT compilation and caches settle. */
+  warmupSeconds: number
+}
+
+/** What one measured run produced. Latencies in milliseconds, throughput in bytes per second. */
+export interface LoadResult {
+  requestsPerSecond: number
+  latencyP50Ms: number
+  latencyP99Ms: number
+  bytesPerSecond: number
+  totalRequests: number
+  non2xx: number
+  errors: number
+  timeouts: number
+}
+
+function optionsOf(request: LoadRequest, connections: number, durationSeconds: number): Parameters<typeof autocannon>[0] {
+  const options: Parameters<typeof autocannon>[0] = {
+    url: request.url,
+    method: request.method,
+    headers: request.headers,
+    connections,
+    duration: durationSeconds,
+    pipelining: 1,
+    timeout: 10,
+  }
+  if (request.body !== undefined) {
+    options.body = request.body
+  }
+  return options
+}
+
+async function main(): Promise<void> {
+  const raw = process.argv[2]
+  if (raw === undefined) {
+    throw new Error('Missing argument: pass the load request as one JSON argument.')
+  }
+  const request = JSON.parse(raw) as LoadRequest
+  const url = new URL(request.url)
+  if (url.hostname !== '127.0.0.1') {
+    throw new Error(`Invalid load target ${request.url}: the bench only loads servers on 127.0.0.1.`)
+  }
+
+  if (request.warmupSeconds > 0) {
+    await autocannon(optionsOf(request, request.connections, request.warmupSeconds))
+  }
+  const result = await autocannon(optionsOf(request, request.connections, request.durationSeconds))
+
+  const output: LoadResult = {
+    requestsPerSecond: result.requests.total / result.duration,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    bytesPerSecond: result.throughput.total / result.duration,
+    totalRequests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  }
+  process.stdout.write(`${JSON.stringify(output)}\n`)
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`load worker failed: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exitCode = 1
+})
