@@ -109,8 +109,8 @@ const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate
 /**
  * Settles `work`, advancing `clock` to its next timer whenever the work is
  * idle: no request in flight and a few macrotasks passed without settling.
- * With `advanceDuringRequests`, time also moves while a request hangs,
- * which is how a test reaches a request timeout.
+ * With `advanceDuringRequests`, time also moves while a request has hung
+ * for about 100 ms of real time, which is how a test reaches a request timeout.
  */
 export async function drive<T>(
   clock: ManualClock,
@@ -124,10 +124,19 @@ export async function drive<T>(
   })
   tracked.catch(() => undefined)
   const maxSteps = options.maxSteps ?? 10_000
+  let busySteps = 0
   for (let step = 0; step < maxSteps && !settled; step++) {
     for (let i = 0; i < 5 && !settled; i++) await nextMacrotask()
     if (settled) break
-    if (inFlight() > 0 && options.advanceDuringRequests !== true) continue
+    if (inFlight() > 0) {
+      if (options.advanceDuringRequests !== true) continue
+      // Mocked replies may wait on real zero-delay timers, so only a request
+      // still pending after about 100 ms of real time counts as hanging.
+      busySteps++
+      await new Promise((resolve) => setTimeout(resolve, 25))
+      if (busySteps < 4) continue
+    }
+    busySteps = 0
     if (!clock.advanceToNext() && inFlight() === 0) {
       // Nothing pending on the clock and no request: let other macrotasks run.
       await nextMacrotask()
