@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto'
+import type { ServerResponse } from 'node:http'
+
+/**
+ * Derives 32 pseudo-random bytes from a seed, a purpose label and a counter.
+ * Every id the emulator sends (correlation ids, activity ids, tokens, secrets)
+ * comes from here, so the same seed and request order give the same bytes.
+ */
+export function deriveBytes(seed: number, purpose: string, counter: number): Buffer {
+  return createHash('sha256').update(`${seed}\u0000${purpose}\u0000${counter}`).digest()
+}
+
+/** Formats 16 bytes as a lowercase RFC 4122 version-4 uuid. */
+export function formatUuid(bytes: Buffer): string {
+  const hex = bytes.toString('hex', 0, 16)
+  const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16)
+  return (
+    `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-` +
+    `${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+  )
+}
+
+/** A seeded sequence of uuids for one purpose, such as correlation ids. */
+export class UuidSequence {
+  private counter = 0
+
+  constructor(
+    private readonly seed: number,
+    private readonly purpose: string,
+  ) {}
+
+  next(): string {
+    this.counter += 1
+    return formatUuid(deriveBytes(this.seed, this.purpose, this.counter))
+  }
+
+  reset(): void {
+    this.counter = 0
+  }
+}
+
+/** Value of `content-type` on every JSON response, as a real tenant sends it. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+export const HTML_CONTENT_TYPE = 'text/html; charset=utf-8'
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000'
+
+/** Rate-limit header values of one response; undefined when the tenant is unknown. */
+export interface RateLimitHeaders {
+  limit: number
+  remaining: number
+  /** Epoch seconds at which the daily window ends. */
+  resetEpochSeconds: number
+}
+
+/** Version headers of one endpoint, precomputed once per route. */
+export interface VersionHeaders {
+  served: string
+  supported: string
+}
+
+/**
+ * Writes the headers every `/API` response carries: correlation id,
+ * rate-limit state, API version, HSTS and nosniff. The content type and
+ * length are left to the caller because a 204 must have neither.
+ */
+export function writeApiHeaders(
+  res: ServerResponse,
+  correlationId: string,
+  rateLimit: RateLimitHeaders | undefined,
+  version: VersionHeaders | undefined,
+): void {
+  res.setHeader('x-correlation-id', correlationId)
+  if (rateLimit !== undefined) {
+    res.setHeader('x-ratelimit-limit', String(rateLimit.limit))
+    res.setHeader('x-ratelimit-remaining', String(rateLimit.remaining))
+    res.setHeader('x-ratelimit-reset', String(rateLimit.resetEpochSeconds))
+  }
+  if (version !== undefined) {
+    res.setHeader('x-api-version', version.served)
+    res.setHeader('api-supported-versions', version.supported)
+  }
+  res.setHeader('strict-transport-security', STRICT_TRANSPORT_SECURITY)
+  res.setHeader('x-content-type-options', 'nosniff')
+}

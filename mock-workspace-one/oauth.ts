@@ -1,0 +1,139 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { deriveBytes } from './headers'
+
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
+
+/** Tokens kept for lookup; the oldest are dropped past this, and then read as unknown. */
+const MAX_STORED_TOKENS = 100_000
+
+/** One OAuth client of a tenant. The secret is kept for snapshots; checks use its hash. */
+export interface OAuthClient {
+  clientId: string
+  clientSecret: string
+  secretHash: Buffer
+  enabled: boolean
+}
+
+export function createClient(clientId: string, clientSecret: string, enabled = true): OAuthClient {
+  return { clientId, clientSecret, secretHash: hashSecret(clientSecret), enabled }
+}
+
+export function hashSecret(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest()
+}
+
+/** Compares a presented secret with the stored hash in constant time. */
+export function secretMatches(client: OAuthClient, presented: string): boolean {
+  return timingSafeEqual(hashSecret(presented), client.secretHash)
+}
+
+/** What the emulator remembers about an issued access token; never the token itself in logs. */
+export interface TokenRecord {
+  /** Opaque id for the journal and logs. */
+  tokenId: string
+  tenantName: string
+  clientId: string
+  issuedAt: number
+  expiresAt: number
+  revoked: boolean
+}
+
+export type TokenCheck =
+  | { status: 'valid'; record: TokenRecord }
+  | { status: 'expired' | 'revoked'; record: TokenRecord }
+  | { status: 'unknown' }
+
+/**
+ * Issues and checks bearer tokens for all tenants. Tokens look random but
+ * derive from the seed and issue order, so a replayed scenario sends the
+ * same bytes.
+ */
+export class TokenService {
+  private readonly tokens = new Map<string, TokenRecord>()
+  private counter = 0
+
+  constructor(private readonly seed: number) {}
+
+  issue(
+    tenantName: string,
+    clientId: string,
+    now: number,
+    lifetimeSeconds: number,
+  ): { accessToken: string; record: TokenRecord } {
+    this.counter += 1
+    const accessToken = deriveBytes(this.seed, 'access-token', this.counter).toString('base64url')
+    const tokenId = `tok_${deriveBytes(this.seed, 'token-id', this.counter).toString('hex', 0, 8)}`
+    const record: TokenRecord = {
+      tokenId,
+      tenantName,
+      clientId,
+      issuedAt: now,
+      expiresAt: now + lifetimeSeconds * 1000,
+      revoked: false,
+    }
+    this.tokens.set(accessToken, record)
+    if (this.tokens.size > MAX_STORED_TOKENS) {
+      const oldest = this.tokens.keys().next()
+      if (oldest.done !== true) this.tokens.delete(oldest.value)
+    }
+    return { accessToken, record }
+  }
+
+  check(accessToken: string, now: number): TokenCheck {
+    const record = this.tokens.get(accessToken)
+    if (record === undefined) return { status: 'unknown' }
+    if (record.revoked) return { status: 'revoked', record }
+    if (now >= record.expiresAt) return { status: 'expired', record }
+    return { status: 'valid', record }
+  }
+
+  /** Makes a token expire at `now`, as the `expire-token` fault does. */
+  expire(accessToken: string, now: number): void {
+    const record = this.tokens.get(accessToken)
+    if (record !== undefined && record.expiresAt > now) record.expiresAt = now
+  }
+
+  /** Revokes every token of one client of one tenant. */
+  revokeClient(tenantName: string, clientId: string): number {
+    let revoked = 0
+    for (const record of this.tokens.values()) {
+      if (record.tenantName === tenantName && record.clientId === clientId && !record.revoked) {
+        record.revoked = true
+        revoked += 1
+      }
+    }
+    return revoked
+  }
+
+  /** Revokes every token of a tenant, for example after its tenant is replaced. */
+  revokeTenant(tenantName: string): void {
+    for (const record of this.tokens.values()) {
+      if (record.tenantName === tenantName) record.revoked = true
+    }
+  }
+
+  clear(): void {
+    this.tokens.clear()
+    this.counter = 0
+  }
+}
+
+/** Parses `Authorization: Basic …` into a user name and password; undefined when malformed. */
+export function parseBasicAuth(
+  header: string | undefined,
+): { username: string; password: string } | undefined {
+  if (header === undefined) return undefined
+  const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header)
+  if (match === null || match[1] === undefined) return undefined
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (colon < 0) return undefined
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+}
+
+/** Returns the token of `Authorization: Bearer …`, or undefined for another scheme. */
+export function parseBearer(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+  return match?.[1]
+}
