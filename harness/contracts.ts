@@ -1,0 +1,137 @@
+/**
+ * Client contracts checked from the emulator's request journal, so they hold
+ * for any client, not only for what the checker says about itself.
+ */
+import type { JournalEntry } from '../mock-workspace-one/types'
+import type { PollRecord } from './report'
+
+/** Outcome of one contract: whether it held, and the violations that broke it. */
+export interface ContractVerdict {
+  held: boolean
+  detail: string
+}
+
+/** The devices/search page size cap of Workspace ONE. */
+const MAX_PAGE_SIZE = 500
+
+const isTokenRequest = (entry: JournalEntry): boolean => /connect\/token|oauth/i.test(entry.path)
+const isSearch = (entry: JournalEntry): boolean => entry.method === 'GET' && /devices\/search$/i.test(entry.path)
+
+function queryValue(entry: JournalEntry, key: string): string | undefined {
+  for (const [name, value] of Object.entries(entry.query)) if (name.toLowerCase() === key) return value
+  return undefined
+}
+
+/** Milliseconds a Retry-After value asks to wait: delta seconds or an HTTP date. */
+export function retryAfterMs(value: string, sentAt: number): number | undefined {
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - sentAt)
+}
+
+function allEntries(polls: PollRecord[]): JournalEntry[] {
+  return polls.flatMap((poll) => poll.journal).sort((a, b) => a.seq - b.seq)
+}
+
+function describeEntry(entry: JournalEntry, startMs: number): string {
+  const query = Object.entries(entry.query).map(([key, value]) => `${key}=${value}`).join('&')
+  return `${entry.method} ${entry.path}${query ? `?${query}` : ''} -> ${entry.status} at +${(entry.time - startMs) / 1000}s`
+}
+
+function verdict(violations: string[], okDetail: string): ContractVerdict {
+  if (violations.length === 0) return { held: true, detail: okDetail }
+  const shown = violations.slice(0, 3).join('; ')
+  return { held: false, detail: violations.length > 3 ? `${shown}; and ${violations.length - 3} more` : shown }
+}
+
+/** No request from the same client before a Retry-After (429 or 503) had elapsed. */
+export function honouredRetryAfter(polls: PollRecord[], startMs: number): ContractVerdict {
+  const entries = allEntries(polls)
+  const violations: string[] = []
+  let waits = 0
+  entries.forEach((entry, index) => {
+    if (entry.retryAfter === null || (entry.status !== 429 && entry.status !== 503)) return
+    const waitMs = retryAfterMs(entry.retryAfter, entry.time)
+    if (waitMs === undefined) return
+    waits++
+    const until = entry.time + waitMs
+    const early = entries
+      .slice(index + 1)
+      .find((later) => later.clientId === entry.clientId && later.time < until && isTokenRequest(later) === isTokenRequest(entry))
+    if (early !== undefined) {
+      violations.push(`${describeEntry(early, startMs)} came before Retry-After ${entry.retryAfter} of ${describeEntry(entry, startMs)} had elapsed`)
+    }
+  })
+  return verdict(violations, `${waits} Retry-After answer${waits === 1 ? '' : 's'}, each honoured`)
+}
+
+/**
+ * Each poll requested every search page at most once successfully, and a
+ * complete poll reached the last page the tenant's record count implies.
+ * Faulted answers do not count as successes, so retrying them is allowed.
+ */
+export function pagedToEnd(polls: PollRecord[]): ContractVerdict {
+  const violations: string[] = []
+  let checked = 0
+  for (const poll of polls) {
+    const searches = poll.journal.filter(isSearch)
+    if (searches.length === 0) continue
+    checked++
+    const succeeded = new Map<number, number>()
+    let pageSize = MAX_PAGE_SIZE
+    for (const entry of searches) {
+      const page = Number(queryValue(entry, 'page') ?? '0')
+      const askedSize = Number(queryValue(entry, 'pagesize') ?? String(MAX_PAGE_SIZE))
+      pageSize = Math.min(Number.isFinite(askedSize) && askedSize > 0 ? askedSize : MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+      if ((entry.status === 200 || entry.status === 204) && entry.faultId === null) {
+        succeeded.set(page, (succeeded.get(page) ?? 0) + 1)
+      }
+    }
+    for (const [page, count] of succeeded) {
+      if (count > 1) violations.push(`poll ${poll.poll} fetched page ${page} ${count} times`)
+    }
+    if (poll.outcome.complete) {
+      const lastPage = Math.max(0, Math.ceil(poll.ws1DevicesAtStart / pageSize) - 1)
+      const missing: number[] = []
+      for (let page = 0; page <= lastPage; page++) if (!succeeded.has(page)) missing.push(page)
+      if (missing.length > 0) {
+        violations.push(`poll ${poll.poll} reported complete but never fetched page${missing.length === 1 ? '' : 's'} ${missing.slice(0, 5).join(', ')} of 0..${lastPage}`)
+      }
+    }
+  }
+  return verdict(violations, `${checked} poll${checked === 1 ? '' : 's'} paged to the end without repeats`)
+}
+
+/**
+ * No request carried an expired or revoked token, except at most one per
+ * poll that the client answered with a token request before any further API call.
+ */
+export function refreshedTokenBeforeExpiry(polls: PollRecord[], startMs: number): ContractVerdict {
+  const violations: string[] = []
+  let rejected = 0
+  for (const poll of polls) {
+    const entries = poll.journal
+    const rejections = entries.filter((entry) => entry.tokenRejected)
+    rejected += rejections.length
+    if (rejections.length > 1) {
+      violations.push(`poll ${poll.poll} sent ${rejections.length} requests with an expired or revoked token`)
+      continue
+    }
+    const first = rejections[0]
+    if (first === undefined) continue
+    const next = entries.find((entry) => entry.seq > first.seq && entry.clientId === first.clientId)
+    if (next !== undefined && !isTokenRequest(next)) {
+      violations.push(`after ${describeEntry(first, startMs)} the client sent ${describeEntry(next, startMs)} instead of requesting a new token`)
+    }
+  }
+  return verdict(violations, rejected === 0 ? 'no request carried an expired token' : `${rejected} expired-token request${rejected === 1 ? '' : 's'}, each followed by a refresh`)
+}
+
+/** No 429 answer that the tenant's own rate limits produced (faults excepted). */
+export function withinRateLimit(polls: PollRecord[], startMs: number): ContractVerdict {
+  const throttled = allEntries(polls).filter((entry) => entry.status === 429 && entry.faultId === null)
+  return verdict(
+    throttled.map((entry) => `${describeEntry(entry, startMs)} was throttled by the tenant's rate limit`),
+    'no request was throttled by the rate limit',
+  )
+}
