@@ -1,0 +1,99 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express'
+import { createAdminRouter } from './admin'
+import { Emulator } from './emulator'
+import { ws1ErrorBody } from './errors'
+import { JSON_CONTENT_TYPE } from './headers'
+import { createApiHandler, type InvalidTokenResponse } from './routes/api'
+import { API_ROUTES } from './routes/devices'
+import { compileRoute } from './routes/table'
+import { createTokenRouter } from './routes/token'
+import type { MockServerOptions } from './types'
+
+/** Options of createMockServer: the public MockServerOptions plus emulator-only settings. */
+export interface CreateMockServerOptions extends MockServerOptions {
+  /** Replaces the 401 an unknown, expired or revoked bearer token gets. */
+  invalidTokenResponse?: InvalidTokenResponse
+}
+
+/**
+ * Creates the emulator's Express app over its tenants, without listening.
+ * Routes: the token endpoint (`/connect/token`, `/oauth/token`), the REST
+ * API under `/API` (any letter case) and the control API under `/__admin`.
+ */
+export function createMockServer(options: CreateMockServerOptions = {}): {
+  app: Express
+  emulator: Emulator
+} {
+  const emulator = new Emulator(options)
+  const app = express()
+  // Express hashes every body for an ETag by default; real tenants send none, and it costs throughput.
+  app.set('etag', false)
+  app.disable('x-powered-by')
+  app.set('query parser', 'simple')
+
+  app.use(createTokenRouter(emulator))
+  app.use('/__admin', createAdminRouter(emulator))
+  const routes = API_ROUTES.map(compileRoute)
+  app.use(
+    '/api',
+    createApiHandler(emulator, routes, {
+      tls: options.tls !== undefined,
+      ...(options.invalidTokenResponse === undefined
+        ? {}
+        : { invalidTokenResponse: options.invalidTokenResponse }),
+    }),
+  )
+  app.use((req: Request, res: Response) => {
+    res.status(404).type('application/json').send({
+      error: 'not_found',
+      message: `No route for ${req.method} ${req.path}; the REST API is under /API, tokens at /connect/token, the control API under /__admin.`,
+    })
+  })
+  app.use(createErrorHandler(emulator))
+  return { app, emulator }
+}
+
+/**
+ * Turns any error that reaches Express into a clean response: 4xx for
+ * body-parser errors, 500 for bugs, never a stack trace. Under /API the body
+ * has the Workspace ONE shape, elsewhere `{"error","message"}`.
+ */
+function createErrorHandler(emulator: Emulator) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (res.headersSent) {
+      emulator.logger.error({ err: error, method: req.method, path: req.path }, 'response failed after headers')
+      req.socket.destroy()
+      return
+    }
+    const { status, code, message } = describeError(error)
+    if (status >= 500) {
+      emulator.logger.error({ err: error, method: req.method, path: req.path }, 'request failed')
+    }
+    res.status(status)
+    if (/^\/api(\/|$)/i.test(req.path)) {
+      res.setHeader('content-type', JSON_CONTENT_TYPE)
+      res.end(ws1ErrorBody(status, message, emulator.activityIds.next()))
+      return
+    }
+    res.type('application/json').send({ error: code, message })
+  }
+}
+
+function describeError(error: unknown): { status: number; code: string; message: string } {
+  const type = (error as { type?: unknown }).type
+  if (type === 'entity.too.large') {
+    return { status: 413, code: 'payload_too_large', message: 'The request body is larger than 1 MB.' }
+  }
+  if (type === 'entity.parse.failed') {
+    return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' }
+  }
+  const status = (error as { status?: unknown }).status
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { status, code: 'bad_request', message: error instanceof Error ? error.message : 'Bad request.' }
+  }
+  return {
+    status: 500,
+    code: 'internal_error',
+    message: 'An internal error occurred in the emulator; see its log.',
+  }
+}

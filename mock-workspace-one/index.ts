@@ -1,0 +1,11 @@
+/**
+ * Public entry of the Workspace ONE UEM emulator. Everything else in this
+ * folder is internal.
+ */
+export { createMockServer, type CreateMockServerOptions } from './app'
+export { startMockServer } from './server'
+export { createSystemClock } from './clock'
+export { createSelfSignedCertificate, type TlsCertificate } from './tls'
+export { loadState, saveState } from './state'
+export type { InvalidTokenResponse } from './routes/api'
+export * from './types'

@@ -1,0 +1,319 @@
+import express, { type NextFunction, type Request, type Response } from 'express'
+import type { Emulator } from '../emulator'
+import { ApiError, UNKNOWN_ROUTE_HTML, ws1ErrorBody } from '../errors'
+import { HTML_CONTENT_TYPE, JSON_CONTENT_TYPE } from '../headers'
+import { parseBasicAuth, parseBearer, type TokenCheck } from '../oauth'
+import type { Tenant } from '../tenant'
+import type { FaultRule } from '../types'
+import { sendNoContent, sendRaw, type ApiExchange } from './exchange'
+import { applyBodyFault, applyPreFault, isBodyFault, isPreFault, sendTerminalFault } from './fault-effects'
+import {
+  matchRoute,
+  requestedVersion,
+  versionHeadersFor,
+  type ApiResult,
+  type CompiledRoute,
+  type RouteContext,
+} from './table'
+
+const UNKNOWN_ROUTE_BODY = Buffer.from(UNKNOWN_ROUTE_HTML)
+
+/** Body of the 401 for an unknown, expired or revoked bearer token, unless options replace it. */
+export const DEFAULT_INVALID_TOKEN_MESSAGE = 'The access token is invalid or has expired.'
+
+/** Optional replacement of the 401 that an invalid, expired or revoked bearer token gets. */
+export interface InvalidTokenResponse {
+  status?: number
+  /** Sent as JSON; a string is sent as it is. */
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+/** The credentials a request carries, resolved before any verdict. */
+type Credentials =
+  | { kind: 'bearer'; token: string; check: TokenCheck }
+  | { kind: 'basic'; username: string; password: string }
+  | { kind: 'none' }
+
+/**
+ * Creates the handler of everything under /API. The steps, in order:
+ * route lookup (unknown paths get the ASP.NET 404 page), credential
+ * parsing, fault rules (delay, expire-token and mutate-fleet act first,
+ * other effects replace the response), authentication and tenant code,
+ * rate limits, the endpoint, then faults that rewrite the body.
+ */
+export function createApiHandler(
+  emulator: Emulator,
+  routes: CompiledRoute[],
+  options: { tls: boolean; invalidTokenResponse?: InvalidTokenResponse },
+) {
+  const parseJson = express.json({ limit: '1mb', type: () => true, strict: false })
+
+  return async function handleApi(req: Request, res: Response, next: NextFunction): Promise<void> {
+    const exchange = startExchange(emulator, req, res)
+    try {
+      const match = matchRoute(routes, req.method, req.path)
+      if (match.kind === 'not-found') {
+        sendRaw(emulator, exchange, 404, UNKNOWN_ROUTE_BODY, HTML_CONTENT_TYPE, false)
+        return
+      }
+      if (match.kind === 'method-not-allowed') {
+        res.setHeader('allow', match.allowed.join(', '))
+        throw new ApiError(
+          405,
+          405,
+          `The requested resource does not support http method '${req.method}'; use ${match.allowed.join(' or ')}.`,
+        )
+      }
+      const { route, params } = match
+      exchange.version = versionHeadersFor(route, requestedVersion(req.headers.accept))
+
+      let credentials = readCredentials(emulator, exchange)
+      const fired = emulator.faults.size === 0 ? [] : evaluateFaults(emulator, exchange)
+      for (const rule of fired) {
+        if (!isPreFault(rule.effect)) continue
+        exchange.faultId ??= rule.id
+        await applyPreFault(emulator, exchange, rule.effect, credentials)
+      }
+      if (fired.some((rule) => rule.effect.type === 'expire-token')) {
+        credentials = readCredentials(emulator, exchange)
+      }
+      const terminal = fired.find((rule) => !isPreFault(rule.effect) && !isBodyFault(rule.effect))
+      if (terminal !== undefined) {
+        exchange.faultId = terminal.id
+        exchange.rateLimit = exchange.tenant?.rateLimiter.headers()
+        sendTerminalFault(emulator, exchange, terminal.effect)
+        return
+      }
+
+      const tenant = authenticate(emulator, exchange, credentials)
+      if (tenant === undefined) return
+      const decision = tenant.rateLimiter.consume(exchange.now)
+      exchange.rateLimit = decision.headers
+      if (!decision.allowed) {
+        exchange.retryAfter = String(decision.retryAfterSeconds)
+        res.setHeader('retry-after', exchange.retryAfter)
+        throw new ApiError(429, 429, `${decision.message} Retry after ${decision.retryAfterSeconds} seconds.`)
+      }
+
+      const body = route.jsonBody === true ? await readJsonBody(parseJson, req, res) : undefined
+      const context: RouteContext = {
+        req,
+        tenant,
+        query: exchange.query,
+        queryLower: exchange.queryLower,
+        params,
+        version: Number(exchange.version.served.slice(1)),
+        baseUrl: `${options.tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}/API`,
+      }
+      let result: ApiResult = await route.handle(context, body)
+      const bodyFault = fired.find((rule) => isBodyFault(rule.effect))
+      if (bodyFault !== undefined) {
+        exchange.faultId = bodyFault.id
+        const rewritten = applyBodyFault(emulator, exchange, bodyFault.effect, result)
+        if (rewritten === undefined) return
+        result = rewritten
+      }
+      sendResult(emulator, exchange, result)
+    } catch (error) {
+      if (res.headersSent) {
+        next(error)
+        return
+      }
+      sendError(emulator, exchange, error)
+    }
+  }
+
+  /** Checks credentials and the tenant code; sends the error and returns undefined when they fail. */
+  function authenticate(emulator: Emulator, exchange: ApiExchange, credentials: Credentials): Tenant | undefined {
+    const presentedCode = headerValue(exchange.req, 'aw-tenant-code')
+    if (credentials.kind === 'bearer') {
+      const { check } = credentials
+      if (check.status !== 'valid') {
+        exchange.tokenRejected = check.status !== 'unknown'
+        sendInvalidToken(emulator, exchange, check.status, options.invalidTokenResponse)
+        return undefined
+      }
+      const tenant = exchange.tenant as Tenant
+      if (presentedCode !== undefined) {
+        if (!tenant.tenantCodeMatches(presentedCode)) throw invalidTenantCodeError(presentedCode)
+      } else if (tenant.requireTenantCodeWithOAuth) {
+        throw missingTenantCode()
+      }
+      return tenant
+    }
+    if (credentials.kind === 'basic') {
+      if (presentedCode === undefined) throw missingTenantCode()
+      const tenant = emulator.tenantByCode(presentedCode)
+      if (tenant === undefined) throw invalidTenantCodeError(presentedCode)
+      exchange.tenant = tenant
+      if (!tenant.adminMatches(credentials.username, credentials.password)) {
+        throw new ApiError(
+          401,
+          1005,
+          'An error occurred while validating remote service client credentials or user not found : ' +
+            credentials.username,
+        )
+      }
+      return tenant
+    }
+    exchange.res.setHeader('www-authenticate', 'Bearer')
+    throw new ApiError(
+      401,
+      1005,
+      'The request has no valid Authorization header; send "Bearer <access token>" or Basic credentials with aw-tenant-code.',
+    )
+  }
+}
+
+function startExchange(emulator: Emulator, req: Request, res: Response): ApiExchange {
+  const query: Record<string, string> = {}
+  const queryLower: Record<string, string> = {}
+  const parsed = req.query as Record<string, unknown>
+  for (const key of Object.keys(parsed)) {
+    const raw = parsed[key]
+    const value = typeof raw === 'string' ? raw : Array.isArray(raw) ? String(raw[0] ?? '') : ''
+    query[key] = value
+    queryLower[key.toLowerCase()] ??= value
+  }
+  return {
+    req,
+    res,
+    startedAt: performance.now(),
+    now: emulator.clock.now(),
+    correlationId: emulator.correlationIds.next(),
+    query,
+    queryLower,
+    tenant: undefined,
+    clientId: null,
+    tokenId: null,
+    tokenRejected: false,
+    rateLimit: undefined,
+    version: undefined,
+    retryAfter: null,
+    faultId: null,
+  }
+}
+
+function readCredentials(emulator: Emulator, exchange: ApiExchange): Credentials {
+  const header = exchange.req.headers.authorization
+  const token = parseBearer(header)
+  if (token !== undefined) {
+    const check = emulator.tokens.check(token, emulator.clock.now())
+    if (check.status !== 'unknown') {
+      exchange.clientId = check.record.clientId
+      exchange.tokenId = check.record.tokenId
+      exchange.tenant = safeTenant(emulator, check.record.tenantName)
+    }
+    return { kind: 'bearer', token, check }
+  }
+  const basic = parseBasicAuth(header)
+  if (basic !== undefined) return { kind: 'basic', ...basic }
+  return { kind: 'none' }
+}
+
+function safeTenant(emulator: Emulator, name: string): Tenant | undefined {
+  try {
+    return emulator.tenant(name)
+  } catch {
+    return undefined
+  }
+}
+
+function evaluateFaults(emulator: Emulator, exchange: ApiExchange): Array<FaultRule & { id: string }> {
+  return emulator.faults.evaluate({
+    path: exchange.req.path.toLowerCase().replace(/\/+$/, '') || '/',
+    method: exchange.req.method,
+    query: exchange.queryLower,
+    clientId: exchange.clientId,
+    now: exchange.now,
+  })
+}
+
+function headerValue(req: Request, name: string): string | undefined {
+  const value = req.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+function invalidTenantCodeError(code: string): ApiError {
+  return new ApiError(403, 1013, `Tenant code ${code} does not identify an Organization Group.`)
+}
+
+function missingTenantCode(): ApiError {
+  return new ApiError(
+    400,
+    400,
+    'The aw-tenant-code header is missing; send the REST API key of the organization group.',
+  )
+}
+
+function readJsonBody(
+  parseJson: ReturnType<typeof express.json>,
+  req: Request,
+  res: Response,
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    parseJson(req, res, (error?: unknown) => {
+      if (error === undefined) {
+        resolve(req.body)
+        return
+      }
+      const type = (error as { type?: string }).type
+      if (type === 'entity.too.large') {
+        reject(new ApiError(413, 413, 'The request body is larger than 1 MB; send fewer values per request.'))
+      } else if (type === 'entity.parse.failed') {
+        reject(new ApiError(400, 400, 'The request body is not valid JSON; send a JSON object.'))
+      } else {
+        reject(new ApiError(400, 400, 'The request body could not be read; send a JSON object.'))
+      }
+    })
+  })
+}
+
+function sendResult(emulator: Emulator, exchange: ApiExchange, result: ApiResult): void {
+  if (result.status === 204 || result.body === undefined) {
+    sendNoContent(emulator, exchange)
+    return
+  }
+  sendRaw(emulator, exchange, result.status, result.body, result.contentType ?? JSON_CONTENT_TYPE, true)
+}
+
+function sendInvalidToken(
+  emulator: Emulator,
+  exchange: ApiExchange,
+  status: TokenCheck['status'],
+  custom: InvalidTokenResponse | undefined,
+): void {
+  const description = status === 'expired' ? 'The access token expired' : 'The access token is invalid'
+  exchange.res.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${description}"`)
+  for (const [name, value] of Object.entries(custom?.headers ?? {})) exchange.res.setHeader(name, value)
+  let body: Buffer
+  if (custom?.body !== undefined) {
+    body = Buffer.from(typeof custom.body === 'string' ? custom.body : JSON.stringify(custom.body))
+  } else {
+    body = ws1ErrorBody(1005, DEFAULT_INVALID_TOKEN_MESSAGE, emulator.activityIds.next())
+  }
+  sendRaw(emulator, exchange, custom?.status ?? 401, body, JSON_CONTENT_TYPE, true)
+}
+
+function sendError(emulator: Emulator, exchange: ApiExchange, error: unknown): void {
+  const apiError = toApiError(emulator, exchange, error)
+  for (const [name, value] of Object.entries(apiError.headers)) exchange.res.setHeader(name, value)
+  const body = ws1ErrorBody(apiError.errorCode, apiError.message, emulator.activityIds.next())
+  sendRaw(emulator, exchange, apiError.status, body, JSON_CONTENT_TYPE, true)
+}
+
+function toApiError(emulator: Emulator, exchange: ApiExchange, error: unknown): ApiError {
+  if (error instanceof ApiError) return error
+  const storeCode = (error as { code?: unknown }).code
+  const message = error instanceof Error ? error.message : String(error)
+  if (error instanceof Error && error.name === 'StoreError') {
+    if (storeCode === 'not_found') return new ApiError(404, 5061, 'Device not found for this request.')
+    return new ApiError(400, 400, message)
+  }
+  emulator.logger.error(
+    { err: error, method: exchange.req.method, path: exchange.req.path, correlationId: exchange.correlationId },
+    'request failed',
+  )
+  return new ApiError(500, 500, 'An internal error occurred in the emulator; see its log for the correlation id.')
+}
