@@ -29,6 +29,8 @@ export interface LoadResult {
   non2xx: number
   errors: number
   timeouts: number
+  /** CPU time of this load generator over the measured run divided by its length; near 1 means the client saturated its core. */
+  clientCpuShare: number
 }
 
 function optionsOf(request: LoadRequest, connections: number, durationSeconds: number): Parameters<typeof autocannon>[0] {
@@ -61,7 +63,9 @@ async function main(): Promise<void> {
   if (request.warmupSeconds > 0) {
     await autocannon(optionsOf(request, request.connections, request.warmupSeconds))
   }
+  const cpuBefore = process.cpuUsage()
   const result = await autocannon(optionsOf(request, request.connections, request.durationSeconds))
+  const cpuUsed = process.cpuUsage(cpuBefore)
 
   const output: LoadResult = {
     requestsPerSecond: result.requests.total / result.duration,
@@ -72,6 +76,7 @@ async function main(): Promise<void> {
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    clientCpuShare: (cpuUsed.user + cpuUsed.system) / 1e6 / result.duration,
   }
   process.stdout.write(`${JSON.stringify(output)}\n`)
 }

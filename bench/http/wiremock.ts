@@ -114,6 +114,7 @@ export async function startWiremock(jar: string, rootDir: string, readyTimeoutMs
       '--disable-banner',
       '--no-request-journal',
       '--disable-request-logging',
+      '--disable-gzip',
     ],
   })
   const url = `http://127.0.0.1:${port}`

@@ -156,6 +156,23 @@ function readStatusKiB(status: string, key: string): number {
   return Number(match[1])
 }
 
+let clockTicksPerSecond: number | undefined
+
+/** CPU time (user plus system) a process has used so far, in seconds, from /proc/PID/stat. */
+export function readCpuSeconds(pid: number): number {
+  if (clockTicksPerSecond === undefined) {
+    const probe = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })
+    const ticks = Number(probe.stdout.trim())
+    clockTicksPerSecond = probe.status === 0 && ticks > 0 ? ticks : 100
+  }
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // The command name in brackets may contain spaces, so count fields after its closing bracket.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const userTicks = Number(fields[11])
+  const systemTicks = Number(fields[12])
+  return (userTicks + systemTicks) / clockTicksPerSecond
+}
+
 /**
  * Runs a child process to completion and parses the last stdout line as
  * JSON: workers print their result there. Rejects on a non-zero exit or on

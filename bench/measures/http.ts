@@ -12,7 +12,7 @@ import { captureResponse, sendRequest, type BenchRequest, type CapturedResponse 
 import type { LoadRequest, LoadResult } from '../http/load-worker'
 import { ensureWiremockJar, startWiremock, writeStubs } from '../http/wiremock'
 import { detectJava } from '../lib/machine'
-import { CLIENT_CORE, ManagedProcess, readMemory, runJsonChild, SERVER_CORE } from '../lib/proc'
+import { CLIENT_CORE, ManagedProcess, readCpuSeconds, readMemory, runJsonChild, SERVER_CORE } from '../lib/proc'
 import { readProfileFrom, topSelfTime } from '../lib/profile'
 import { formatMiB, metLabel, table, type Measure, type MeasureContext, type MeasureReport, type TargetCheck } from '../lib/report'
 import { formatNumber, formatSummary, summarize } from '../lib/stats'
@@ -52,7 +52,8 @@ function tenantSpecs(): TenantSpec[] {
       tenantCode: PLAIN_TENANT.tenantCode,
       clients: [{ clientId: PLAIN_TENANT.clientId, clientSecret: PLAIN_TENANT.clientSecret }],
       ...common,
-      fleet: { count: FLEET_SIZE, seed: 11, serialPrefix: LOOKUP_SERIAL_PREFIX, unenrolledRate: 0 },
+      // An empty policy list makes every device never evaluated, so no record has a ComplianceSummary.
+      fleet: { count: FLEET_SIZE, seed: 11, serialPrefix: LOOKUP_SERIAL_PREFIX, unenrolledRate: 0, policies: [] },
     },
     {
       name: POLICY_TENANT.name,
@@ -213,13 +214,18 @@ async function verifyReplay(server: ServerHandle, requests: BenchRequest[], capt
   }
 }
 
-type ResultGrid = Map<string, LoadResult[]>
+/** One measured run: the load generator's result plus the server's CPU time over the run length. */
+interface RunResult extends LoadResult {
+  serverCpuShare: number
+}
+
+type ResultGrid = Map<string, RunResult[]>
 
 function gridKey(server: ServerName, requestId: string, connections: number): string {
   return `${server} ${requestId} ${connections}`
 }
 
-function pushResult(grid: ResultGrid, key: string, result: LoadResult): void {
+function pushResult(grid: ResultGrid, key: string, result: RunResult): void {
   const list = grid.get(key) ?? []
   list.push(result)
   grid.set(key, list)
@@ -315,9 +321,11 @@ export const httpMeasure: Measure = {
         for (const request of requests) {
           for (const connections of CONNECTION_COUNTS) {
             for (const server of servers) {
-              const load = loadRequestFor(server, request, connections, settings.durationSeconds, settings.warmupSeconds)
-              const result = await runLoad(context, load)
-              pushResult(grid, gridKey(server.name, request.id, connections), result)
+              await runLoad(context, loadRequestFor(server, request, connections, settings.warmupSeconds, 0))
+              const cpuBefore = readCpuSeconds(server.process.pid)
+              const result = await runLoad(context, loadRequestFor(server, request, connections, settings.durationSeconds, 0))
+              const serverCpuShare = (readCpuSeconds(server.process.pid) - cpuBefore) / settings.durationSeconds
+              pushResult(grid, gridKey(server.name, request.id, connections), { ...result, serverCpuShare })
               const memory = readMemory(server.process.pid)
               rss.set(server.name, [...(rss.get(server.name) ?? []), memory.rssBytes])
               context.logger.info(
@@ -367,8 +375,9 @@ function renderReport(
   sections.push(
     [
       `Method: each server runs alone in its own process pinned with \`taskset -c ${SERVER_CORE}\`; autocannon 8 runs in a child process pinned with \`taskset -c ${CLIENT_CORE}\`, pipelining 1, on 127.0.0.1.`,
-      `Each run is ${settings.durationSeconds} s of measured load after ${settings.warmupSeconds} s of unrecorded load; before the first run every server got ${settings.initialWarmupSeconds.node} s (Node) or ${settings.initialWarmupSeconds.jvm} s (JVM) per request of unrecorded load at 50 connections.`,
+      `Each run is ${settings.durationSeconds} s of measured load after ${settings.warmupSeconds} s of unrecorded load from a separate autocannon process; before the first run every server got ${settings.initialWarmupSeconds.node} s (Node) or ${settings.initialWarmupSeconds.jvm} s (JVM) per request of unrecorded load at 50 connections.`,
       `Runs rotate through the servers; ${context.runs} run(s) per cell, reported as median (min–max). Req/s is completed requests over the run time, MB/s is response bytes (1 MB = 10^6 bytes) over the run time, latencies are autocannon's p50 and p99.`,
+      "Server CPU % is the server process's CPU time over the run length and client CPU % the same for autocannon (medians). When the client is near 100 % and the server is not, the load generator is the limit and the ratio to the ceiling says little.",
       'The ceiling is an Express app (same express version) that writes the bytes captured from the emulator, headers included, with ETag and X-Powered-By off. WireMock serves the same bodies and headers from mappings and __files; it adds headers of its own (such as Matched-Stub-Id).',
       `Fleet: two tenants of ${FLEET_SIZE} generated devices each; one without compliance policies (never evaluated, so no ComplianceSummary), one with three policies on every device. Rate limits off, token lifetime 24 h.`,
       ...notes,
@@ -391,12 +400,14 @@ function renderReport(
           formatSummary(summarize(results.map((result) => result.latencyP50Ms)), 1),
           formatSummary(summarize(results.map((result) => result.latencyP99Ms)), 1),
           formatSummary(summarize(results.map((result) => result.bytesPerSecond / 1e6)), 1),
+          formatNumber(summarize(results.map((result) => result.serverCpuShare * 100)).median),
+          formatNumber(summarize(results.map((result) => result.clientCpuShare * 100)).median),
           String(failures),
         ])
       }
     }
   }
-  sections.push(table(['request', 'connections', 'server', 'req/s', 'p50 ms', 'p99 ms', 'MB/s', 'non-2xx or errors'], rows))
+  sections.push(table(['request', 'connections', 'server', 'req/s', 'p50 ms', 'p99 ms', 'MB/s', 'server CPU %', 'client CPU %', 'non-2xx or errors'], rows))
 
   const memoryRows = servers.map((server) => [
     server.label,
