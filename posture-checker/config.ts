@@ -229,12 +229,12 @@ function validateStatus(value: unknown, key: string, report: Report): Compliance
 function validateConnection(value: unknown, key: string, integration: unknown, report: Report): string | undefined {
   const text = requireString(value, key, report)
   if (text === undefined) return undefined
+  // Without a readable integration there is nothing to compare with; that error is reported already.
+  if (!isObject(integration)) return text
   const names: string[] = []
-  if (isObject(integration)) {
-    for (const field of ['id', 'name']) {
-      const candidate = integration[field]
-      if (typeof candidate === 'string' && candidate !== '') names.push(candidate)
-    }
+  for (const field of ['id', 'name']) {
+    const candidate = integration[field]
+    if (typeof candidate === 'string' && candidate !== '') names.push(candidate)
   }
   if (names.includes(text)) return text
   const expected = names.length > 0 ? names.map((name) => JSON.stringify(name)).join(' or ') : 'the integration id or name'
