@@ -149,13 +149,12 @@ export class Emulator implements EmulatorControl {
     const parsed = parseSnapshot(snapshot)
     const tenants = parsed.tenants.map((saved, index) => {
       const spec: TenantSpec = {
-        ...saved.spec,
+        ...saved.settings,
         name: saved.name,
         tenantCode: saved.tenantCode,
         groupId: saved.groupId,
         clients: saved.clients,
         admins: saved.admins,
-        devices: [],
       }
       const store = DeviceStore.fromJSON(saved.store, storeOptionsFor(spec, index, this.tenantContext()))
       return new Tenant(spec, index, this.tenantContext(), store)
@@ -230,8 +229,9 @@ function parseSnapshot(snapshot: unknown): EmulatorSnapshot {
     if (typeof tenant.tenantCode !== 'string') {
       throw new TypeError(`Snapshot field "${where}.tenantCode" must be a string.`)
     }
-    if (typeof tenant.spec !== 'object' || tenant.spec === null) {
-      throw new TypeError(`Snapshot field "${where}.spec" must be an object.`)
+    if (typeof tenant.groupId !== 'number') throw new TypeError(`Snapshot field "${where}.groupId" must be a number.`)
+    if (typeof tenant.settings !== 'object' || tenant.settings === null) {
+      throw new TypeError(`Snapshot field "${where}.settings" must be an object.`)
     }
     if (!Array.isArray(tenant.clients)) throw new TypeError(`Snapshot field "${where}.clients" must be an array.`)
     if (!Array.isArray(tenant.admins)) throw new TypeError(`Snapshot field "${where}.admins" must be an array.`)

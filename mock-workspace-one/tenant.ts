@@ -264,11 +264,21 @@ export class Tenant implements TenantControl {
 
   /** State for snapshots: settings, credentials (secrets included) and devices. */
   toJSON(): TenantSnapshot {
+    const {
+      name: _name,
+      tenantCode: _tenantCode,
+      groupId: _groupId,
+      clients: _clients,
+      admins: _admins,
+      devices: _devices,
+      fleet: _fleet,
+      ...settings
+    } = this.spec
     return {
       name: this.name,
       tenantCode: this.code,
       groupId: this.groupId,
-      spec: { ...this.spec, devices: [], clients: [] },
+      settings,
       clients: this.clientList().map(({ clientId, clientSecret, enabled }) => ({
         clientId,
         clientSecret,
@@ -280,13 +290,19 @@ export class Tenant implements TenantControl {
   }
 }
 
+/** The parts of a TenantSpec that a snapshot keeps as they are. */
+export type TenantSettings = Omit<
+  TenantSpec,
+  'name' | 'tenantCode' | 'groupId' | 'clients' | 'admins' | 'devices' | 'fleet'
+>
+
 /** One tenant inside an emulator snapshot. */
 export interface TenantSnapshot {
   name: string
   tenantCode: string
   groupId: number
-  /** The tenant's settings without its initial devices and clients. */
-  spec: TenantSpec
+  /** Token lifetime, limits and lookup options: the spec without identity, credentials and devices. */
+  settings: TenantSettings
   clients: Array<{ clientId: string; clientSecret: string; enabled: boolean }>
   admins: Array<{ username: string; password: string }>
   store: unknown
