@@ -121,8 +121,8 @@ export class PostureChecker {
   }
 
   /**
-   * Runs one sync and evaluation. Provider faults never throw: they end the
-   * poll with `error` set, and every device keeps its last fresh result.
+   * Runs one sync and evaluation. Every error is caught: it ends the poll
+   * with `error` set, and every device keeps its last fresh result.
    */
   async poll(): Promise<PollOutcome> {
     const { clock, logger } = this.settings
@@ -134,6 +134,7 @@ export class PostureChecker {
     let ws1Records = 0
     let statuses: Map<string, DeviceStatus> | undefined
     let error: PollError | undefined
+
     try {
       const collected = await this.collectStatuses(devices, stats)
       statuses = collected.statuses
@@ -142,11 +143,13 @@ export class PostureChecker {
       error = toPollError(caught)
       logger.error({ poll, kind: error.kind, code: error.code, err: error.message }, 'poll failed')
     }
+
     const finishedAt = clock.now()
     const results =
       statuses !== undefined
         ? this.publishFresh(devices, statuses, poll, finishedAt)
         : this.publishCarried(devices, error as PollError, poll, finishedAt)
+
     const outcome: PollOutcome = {
       poll,
       startedAt,
@@ -158,6 +161,7 @@ export class PostureChecker {
       results,
     }
     if (error !== undefined) outcome.error = error
+
     logger.info(
       {
         poll,

@@ -95,14 +95,16 @@ describe('validateCheckerConfig', () => {
     const raw = validConfig()
     delete raw['integration'].config.client_secret
     const result = validateCheckerConfig(raw, { env: { WS1_CLIENT_SECRET: 'from-env' } })
-    expect(result.ok && result.config.integration.config.client_secret).toBe('from-env')
+    expect(result.ok).toBe(true)
+    if (result.ok) expect(result.config.integration.config.client_secret).toBe('from-env')
   })
 
   test('secret read from a named variable', () => {
     const raw = validConfig()
     raw['integration'].config.client_secret = '${MY_SECRET}'
     const result = validateCheckerConfig(raw, { env: { MY_SECRET: 'named' } })
-    expect(result.ok && result.config.integration.config.client_secret).toBe('named')
+    expect(result.ok).toBe(true)
+    if (result.ok) expect(result.config.integration.config.client_secret).toBe('named')
   })
 
   test('collects several errors at once', () => {
@@ -169,7 +171,8 @@ describe('validateCheckerConfig', () => {
     const raw = validConfig()
     raw['devices'][0].serial_number = null
     const result = validateCheckerConfig(raw, { env: {} })
-    expect(result.ok && result.config.devices[0]!.serial_number).toBeNull()
+    expect(result.ok).toBe(true)
+    if (result.ok) expect(result.config.devices[0]!.serial_number).toBeNull()
   })
 
   test('extra keys inside Cloudflare objects are ignored', () => {

@@ -17,7 +17,7 @@ export class ConfigError extends Error {
 
 export type ProviderErrorKind = 'config' | 'auth' | 'provider' | 'schema' | 'quota'
 
-/** Which request stage failed: the OAuth token request or a REST API call. */
+/** Request stage that failed: the OAuth token request or a REST API call. */
 export type ProviderStep = 'token' | 'api'
 
 /** A failure talking to Workspace ONE that ended a request after any retries. */

@@ -35,7 +35,7 @@ export interface HttpResponse {
   json?: unknown
 }
 
-/** What the classifier of a response decided. */
+/** Decision of a response classifier: accept, retry, fail or get a new token. */
 type Verdict =
   | { action: 'accept'; response: HttpResponse }
   | { action: 'retry'; error: ProviderError; retryAfterMs?: number | undefined }
@@ -176,7 +176,7 @@ export class Ws1Http {
       if (verdict.action === 'fail') throw verdict.error
       if (attempt >= maxAttempts) throw verdict.error
       const waitMs = verdict.retryAfterMs ?? this.backoffMs(attempt)
-      if (waitMs > this.settings.maxRetryAfterMs) {
+      if (verdict.retryAfterMs !== undefined && waitMs > this.settings.maxRetryAfterMs) {
         throw new ProviderError(
           'quota',
           step,
@@ -468,8 +468,10 @@ function classifyApiResponse(response: HttpResponse, allowNotFound: boolean, clo
   if (status === 200) return parseJson('api', response)
   if (status === 204) return { action: 'accept', response }
   if (status === 401) return { action: 'reauthenticate' }
+
   const retry = retryableStatus('api', response, clock)
   if (retry !== undefined) return retry
+
   const body = readErrorBody(response)
   if (status === 403 && body.errorCode === '1013') {
     return {
@@ -491,6 +493,7 @@ function classifyApiResponse(response: HttpResponse, allowNotFound: boolean, clo
       }),
     }
   }
+
   if (status === 404 && allowNotFound && !isHtml(response)) return { action: 'accept', response }
   if (status === 404) {
     return {
@@ -510,6 +513,7 @@ function classifyApiResponse(response: HttpResponse, allowNotFound: boolean, clo
       }),
     }
   }
+
   return {
     action: 'fail',
     error: new ProviderError('provider', 'api', `API request failed with status ${status}${body.message ? `: ${body.message}` : ''}`, {

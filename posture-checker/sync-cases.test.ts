@@ -18,7 +18,7 @@ function serial(index: number): string {
   return `FAKE${String(index).padStart(5, '0')}`
 }
 
-/** A fleet of `count` records with ids 1..count; `nonCompliant` ids report NonCompliant without flags. */
+/** Builds `count` records with ids 1..count. Ids selected by `nonCompliant` get NonCompliant without flags. */
 function fleet(count: number, nonCompliant: (id: number) => boolean = () => false): Array<Record<string, unknown>> {
   return Array.from({ length: count }, (_, index) => {
     const id = index + 1
@@ -93,7 +93,7 @@ test('BUG-02 premature 204 keeps earlier results', async () => {
   const { poll } = createChecker(bug02Devices)
   await poll()
   nock.cleanAll()
-  // Second poll: page 0 answers, page 1 gives 204 on both tries.
+  // Second poll: page 0 returns records, page 1 returns 204 on both tries.
   nock(API_ORIGIN).get(SEARCH).query({ page: '0', pagesize: '500' }).reply(200, searchPage(records.slice(0, 500), 0, 500, 1173), JSON_TYPE)
   nock(API_ORIGIN).get(SEARCH).query({ page: '1', pagesize: '500' }).times(2).reply(204)
   const outcome = await poll()

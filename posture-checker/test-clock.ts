@@ -81,8 +81,8 @@ export class ManualClock implements Clock {
 }
 
 /**
- * A fetch wrapper that counts requests in flight, including reading the
- * body, so the driver knows when the checker is waiting on its clock.
+ * Wraps fetch to count requests in flight, including reading the body, so
+ * the driver can tell when the checker is waiting on its clock.
  */
 export function createTrackingFetch(): { fetch: typeof fetch; inFlight: () => number } {
   let inFlight = 0

@@ -34,7 +34,7 @@ export function makeConfig(devices: CloudflareDevice[], rules: PostureRule[] = [
   }
 }
 
-/** A v2 search record with only the keys the checker reads, in Workspace ONE's key order. */
+/** Builds a v2 search record with the keys the checker reads, in Workspace ONE's key order. */
 export function ws1Device(
   id: number,
   serial: string,
