@@ -551,7 +551,9 @@ describe('testConnection', () => {
   test('token URL unreachable', async () => {
     nock(AUTH_ORIGIN).post('/connect/token').replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' })
     const { testConnection } = setup()
-    expect(await testConnection()).toMatchObject({ ok: false, step: 'token', code: 'ECONNREFUSED' })
+    const result = await testConnection()
+    expect(result).toMatchObject({ ok: false, step: 'token', code: 'ECONNREFUSED' })
+    expect(result.message).toContain('integration.config.auth_url')
   })
 
   test('invalid_client', async () => {

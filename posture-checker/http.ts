@@ -284,11 +284,15 @@ function classifyFetchFailure(step: ProviderStep, url: string, error: unknown): 
       }),
     }
   }
+  const setting = step === 'token' ? 'integration.config.auth_url' : 'integration.config.api_url'
   return {
     action: 'retry',
-    error: new ProviderError('provider', step, `network error reaching ${hostOf(url)}: ${detail}`, {
-      code: code ?? 'network_error',
-    }),
+    error: new ProviderError(
+      'provider',
+      step,
+      `network error reaching ${hostOf(url)}: ${detail}; check ${setting} and that the host is reachable`,
+      { code: code ?? 'network_error' },
+    ),
   }
 }
 
