@@ -2,7 +2,12 @@
  * Matching and evaluation, one row per real-world case and per rule of the
  * checker. Every row runs a real poll against one nock-served search page.
  */
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+
 import nock from 'nock'
+import ts from 'typescript'
 
 import { PostureChecker, isPlaceholderSerial, normaliseSerial, parseWs1Date } from './index'
 import { ManualClock, createTrackingFetch, drive } from './test-clock'
@@ -432,22 +437,40 @@ describe('serial normalisation', () => {
 })
 
 describe('Workspace ONE dates', () => {
-  const zones = ['UTC', 'America/Los_Angeles', 'Asia/Tokyo']
-  const originalZone = process.env['TZ']
-  afterAll(() => {
-    if (originalZone === undefined) delete process.env['TZ']
-    else process.env['TZ'] = originalZone
+  // Jest gives each test file a copy of process.env, so setting TZ here would
+  // not reach the date functions. A child process with TZ set runs the parser
+  // from records.ts, which has no imports, transpiled on the fly.
+  const parserSource = ts.transpileModule(readFileSync(path.join(__dirname, 'records.ts'), 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  }).outputText
+  const samples = ['2021-03-09T14:21:45.512', '2021-06-28T04:35:20', '10/27/2023 3:05:53 PM', NEVER]
+
+  function parseUnderZone(zone: string): { parsed: Array<number | null>; localParse: number } {
+    const script = [
+      '(function (module, exports) {',
+      parserSource,
+      `const parsed = ${JSON.stringify(samples)}.map((value) => exports.parseWs1Date(value));`,
+      "const localParse = new Date('2021-03-09T14:21:45.512').getTime();",
+      'process.stdout.write(JSON.stringify({ parsed, localParse }));',
+      '})({ exports: {} }, {})',
+    ].join('\n')
+    const output = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, TZ: zone }, encoding: 'utf8' })
+    return JSON.parse(output) as { parsed: Array<number | null>; localParse: number }
+  }
+
+  test.each(['UTC', 'America/Los_Angeles', 'Asia/Tokyo'])('zone-less value is UTC under TZ=%s', (zone) => {
+    const { parsed, localParse } = parseUnderZone(zone)
+    expect(parsed).toEqual([
+      Date.parse('2021-03-09T14:21:45.512Z'),
+      Date.parse('2021-06-28T04:35:20Z'),
+      Date.parse('2023-10-27T15:05:53Z'),
+      null,
+    ])
+    // The child really ran in that zone: a plain Date parse reads local time.
+    expect(localParse === Date.parse('2021-03-09T14:21:45.512Z')).toBe(zone === 'UTC')
   })
 
-  test.each(zones)('zone-less value is UTC under TZ=%s', (zone) => {
-    process.env['TZ'] = zone
-    expect(parseWs1Date('2021-03-09T14:21:45.512')).toBe(Date.parse('2021-03-09T14:21:45.512Z'))
-    expect(parseWs1Date('2021-06-28T04:35:20')).toBe(Date.parse('2021-06-28T04:35:20Z'))
-    expect(parseWs1Date('10/27/2023 3:05:53 PM')).toBe(Date.parse('2023-10-27T15:05:53Z'))
-  })
-
-  test.each(zones)('stale verdict is the same under TZ=%s', async (zone) => {
-    process.env['TZ'] = zone
+  test('stale verdict uses the UTC reading', async () => {
     const outcome = await pollOnce(rows.find((row) => row.name.startsWith('BUG-09 zone-less'))!.setup)
     expect(verdicts(outcome)).toEqual({ 'd-date1': ['unknown', 'stale_last_seen'] })
     expect(outcome.results[0]!.detail).toContain('2021-03-09T14:21:45.512Z')

@@ -1,7 +1,8 @@
 import nock from 'nock'
+import pino from 'pino'
 
 import { Poller, PostureChecker, toNdjson } from './index'
-import { ManualClock, createTrackingFetch } from './test-clock'
+import { ManualClock, createTrackingFetch, drive } from './test-clock'
 import { API_ORIGIN, AUTH_ORIGIN, makeConfig, makeDevice, makeRule, searchPage, ws1Device } from './test-support'
 import type { PollOutcome } from './types'
 
@@ -121,5 +122,43 @@ describe('PostureChecker devices', () => {
     expect(outcome.error).toMatchObject({ kind: 'config', code: 'missing_secret' })
     expect(outcome.requests).toBe(0)
     expect(outcome.results[0]).toMatchObject({ reason: 'provider_error', PostureEvaluatedResult: false })
+  })
+})
+
+describe('determinism and logging', () => {
+  async function runOnce(lines: string[]): Promise<string> {
+    nock(AUTH_ORIGIN).post('/connect/token').reply(200, { access_token: 'token-value-1', expires_in: 3600 }, JSON_TYPE)
+    nock(API_ORIGIN).get('/API/mdm/devices/search').query(true).reply(503, '')
+    nock(API_ORIGIN)
+      .get('/API/mdm/devices/search')
+      .query(true)
+      .reply(200, searchPage([ws1Device(1, 'SER001'), ws1Device(2, 'SER002', { ComplianceStatus: 'NonCompliant' })], 0, 500, 2), JSON_TYPE)
+    const clock = new ManualClock()
+    const tracking = createTrackingFetch()
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) })
+    const checker = new PostureChecker(makeConfig([makeDevice('d1', 'SER001'), makeDevice('d2', 'SER002'), makeDevice('d3', null)]), {
+      clock,
+      fetch: tracking.fetch,
+      logger,
+      seed: 5,
+    })
+    const outcome = await drive(clock, tracking.inFlight, checker.poll())
+    return toNdjson(outcome.results)
+  }
+
+  test('same seed and inputs give the same bytes', async () => {
+    const first = await runOnce([])
+    const second = await runOnce([])
+    expect(second).toBe(first)
+  })
+
+  test('logs fixed messages and no secrets', async () => {
+    const lines: string[] = []
+    await runOnce(lines)
+    const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg)
+    expect(messages).toEqual(expect.arrayContaining(['token fetched', 'retrying request', 'page fetched', 'poll finished']))
+    const text = lines.join('')
+    expect(text).not.toContain('secret-1')
+    expect(text).not.toContain('token-value-1')
   })
 })
