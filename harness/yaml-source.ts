@@ -38,7 +38,7 @@ export function formatPath(path: PathSegment[]): string {
 /** Splits a file into scenarios: each document is one scenario or a list of them. */
 export function parseScenarioFile(text: string): ParsedFile {
   const lineCounter = new LineCounter()
-  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false })
+  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true })
   const position = (offset: number): SourcePosition => {
     const { line, col } = lineCounter.linePos(offset)
     return { line, column: col }
