@@ -34,3 +34,29 @@ export function credentialsOf(tenant: TenantSpec): Credentials | undefined {
   if (client === undefined) return undefined
   return { clientId: client.clientId, clientSecret: client.clientSecret, tenantCode: tenant.tenantCode }
 }
+
+function stringField(value: unknown, key: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const field: unknown = (value as Record<string, unknown>)[key]
+  return typeof field === 'string' ? field : undefined
+}
+
+/**
+ * Reads the first tenant's code and its first enabled OAuth client from an
+ * emulator snapshot (`tenants[].tenantCode`, `tenants[].clients[]`).
+ */
+export function credentialsFromSnapshot(snapshot: unknown): Credentials | undefined {
+  if (typeof snapshot !== 'object' || snapshot === null) return undefined
+  const tenants: unknown = (snapshot as Record<string, unknown>)['tenants']
+  if (!Array.isArray(tenants)) return undefined
+  const tenant: unknown = tenants[0]
+  const tenantCode = stringField(tenant, 'tenantCode')
+  const clients: unknown = typeof tenant === 'object' && tenant !== null ? (tenant as Record<string, unknown>)['clients'] : undefined
+  if (tenantCode === undefined || !Array.isArray(clients)) return undefined
+  const client: unknown =
+    clients.find((entry: unknown) => (entry as Record<string, unknown> | null)?.['enabled'] !== false) ?? clients[0]
+  const clientId = stringField(client, 'clientId')
+  const clientSecret = stringField(client, 'clientSecret')
+  if (clientId === undefined || clientSecret === undefined) return undefined
+  return { clientId, clientSecret, tenantCode }
+}

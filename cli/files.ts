@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { parseDocument } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import { UsageError, errorMessage } from './errors'
 
 /** Reads a text file named on the command line. A missing or unreadable file is a usage error. */
@@ -20,12 +20,12 @@ export async function readInputFile(file: string, cwd: string, what: string): Pr
  * usage error listing `file:line:col message` for each.
  */
 export function parseYamlOrJson(text: string, file: string): unknown {
-  const document = parseDocument(text, { prettyErrors: false })
+  const lineCounter = new LineCounter()
+  const document = parseDocument(text, { prettyErrors: false, lineCounter })
   if (document.errors.length > 0) {
     const details = document.errors.map((error) => {
-      const position = error.linePos?.[0]
-      const where = position ? `${file}:${position.line}:${position.col}` : file
-      return `${where} ${error.message.split('\n')[0] ?? error.code}`
+      const position = lineCounter.linePos(error.pos[0])
+      return `${file}:${position.line}:${position.col} ${error.message.split('\n')[0] ?? error.code}`
     })
     throw new UsageError(`${file} is not valid YAML or JSON.`, details)
   }

@@ -5,6 +5,7 @@ import {
   formatProgress,
   formatTable,
   visibleWidth,
+  wrapText,
 } from './format'
 
 describe('createPalette', () => {
@@ -66,5 +67,15 @@ describe('formatProgress', () => {
 
   it('shows a full bar when there is nothing to do', () => {
     expect(formatProgress(0, 0, 2)).toBe('[##] 0/0')
+  })
+})
+
+describe('wrapText', () => {
+  it('breaks at spaces within the width', () => {
+    expect(wrapText('one two three four', 9)).toEqual(['one two', 'three', 'four'])
+  })
+
+  it('keeps a word longer than the width whole', () => {
+    expect(wrapText('a verylongword b', 4)).toEqual(['a', 'verylongword', 'b'])
   })
 })

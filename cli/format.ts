@@ -92,3 +92,19 @@ export function formatProgress(done: number, total: number, width = 30): string 
   const filled = Math.round(ratio * width)
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`
 }
+
+/** Wraps text at spaces into lines of at most `width` characters (longer words stay whole). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(/\s+/).filter((part) => part !== '')) {
+    if (line === '') line = word
+    else if (line.length + 1 + word.length <= width) line += ` ${word}`
+    else {
+      lines.push(line)
+      line = word
+    }
+  }
+  if (line !== '') lines.push(line)
+  return lines
+}

@@ -1,0 +1,74 @@
+import { formatScenarioError, loadScenarioFiles, reporters, runScenarios } from '../harness'
+import { ExitCode } from './errors'
+import { writeOutputFile } from './files'
+import { formatProgress } from './format'
+import { colorEnabled, type CliIo } from './io'
+import type { Shard } from './options'
+import { scenariosDir } from './paths'
+import { resolveScenarioPaths } from './scenario'
+
+/** Flags of `ws1sim run`. */
+export interface RunOptions {
+  reporter: 'console' | 'json' | 'junit'
+  out?: string
+  results?: string
+  shard?: Shard
+  grep?: string
+}
+
+// A progress bar is only worth drawing when several scenarios run.
+const PROGRESS_MIN_SCENARIOS = 3
+
+/** Runs `ws1sim run` and returns 0 when every expectation held, 1 when some failed, 2 on invalid input. */
+export async function runScenariosCommand(paths: string[], options: RunOptions, io: CliIo): Promise<number> {
+  const inputs = paths.length > 0 ? resolveScenarioPaths(paths, io) : [scenariosDir()]
+  const { scenarios, errors } = await loadScenarioFiles(inputs)
+  if (errors.length > 0) {
+    for (const error of errors) io.stderr.write(`${formatScenarioError(error)}\n`)
+    io.stderr.write(`${errors.length} error${errors.length === 1 ? '' : 's'}; no scenario was run.\n`)
+    return ExitCode.usage
+  }
+  if (scenarios.length === 0) {
+    io.stderr.write(`no scenarios found in ${inputs.join(' ')}. Name scenario files *.yaml or *.yml.\n`)
+    return ExitCode.usage
+  }
+
+  const showProgress = io.stderr.isTTY && scenarios.length >= PROGRESS_MIN_SCENARIOS
+  const report = await runScenarios(scenarios, {
+    ...(options.shard === undefined ? {} : { shard: options.shard }),
+    ...(options.grep === undefined ? {} : { grep: options.grep }),
+    ...(showProgress
+      ? {
+          onProgress: (done: number, total: number) => {
+            io.stderr.write(`\r${formatProgress(done, total)}`)
+            if (done === total) io.stderr.write('\n')
+          },
+        }
+      : {}),
+  })
+
+  const text = formatReport(report, options, io)
+  if (options.out === undefined) io.stdout.write(text)
+  else await writeOutputFile(options.out, io.cwd, text, 'report file')
+  if (options.results !== undefined) {
+    await writeOutputFile(options.results, io.cwd, reporters.resultsNdjson(report), 'results file')
+  }
+  return report.failed > 0 ? ExitCode.failed : ExitCode.ok
+}
+
+function formatReport(
+  report: Parameters<typeof reporters.json>[0],
+  options: RunOptions,
+  io: CliIo,
+): string {
+  switch (options.reporter) {
+    case 'json':
+      return reporters.json(report)
+    case 'junit':
+      return reporters.junit(report)
+    case 'console':
+      return reporters.console(report, {
+        color: options.out === undefined && colorEnabled(io, io.stdout),
+      })
+  }
+}

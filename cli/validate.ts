@@ -1,0 +1,24 @@
+import { formatScenarioError, loadScenarioFiles } from '../harness'
+import { ExitCode } from './errors'
+import type { CliIo } from './io'
+import { resolveScenarioPaths } from './scenario'
+
+/** Runs `ws1sim validate`: prints every error (file:line:col key: found, expected) and exits 0 or 2. */
+export async function runValidate(files: string[], io: CliIo): Promise<number> {
+  const { scenarios, errors } = await loadScenarioFiles(resolveScenarioPaths(files, io))
+  for (const error of errors) io.stderr.write(`${formatScenarioError(error)}\n`)
+  if (errors.length > 0) {
+    io.stderr.write(`${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was run.\n`)
+    return ExitCode.usage
+  }
+  if (scenarios.length === 0) {
+    io.stderr.write(`no scenarios found in ${files.join(' ')}. Name scenario files *.yaml or *.yml.\n`)
+    return ExitCode.usage
+  }
+  const fileCount = new Set(scenarios.map((scenario) => scenario.file)).size
+  io.stdout.write(
+    `${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} in ${fileCount} ` +
+      `file${fileCount === 1 ? '' : 's'} valid\n`,
+  )
+  return ExitCode.ok
+}
