@@ -41,7 +41,7 @@ export function validateScenarioText(text: string, file: string): { scenarios: V
     line: position.line,
     column: position.column,
     path: '(yaml)',
-    found: message,
+    found: `a YAML syntax error (${message})`,
     expected: 'valid YAML',
   }))
   if (errors.length > 0) return { scenarios: [], errors }

@@ -1,0 +1,150 @@
+/**
+ * Validation of broken scenario files kept in test/fixtures/invalid: each
+ * problem is reported once, with file, line, column and key path.
+ */
+import path from 'node:path'
+import { formatScenarioError, loadScenarioFiles, type ScenarioError } from '../harness'
+
+const INVALID_DIR = path.join(__dirname, 'fixtures', 'invalid')
+
+async function errorsOf(name: string): Promise<ScenarioError[]> {
+  const { scenarios, errors } = await loadScenarioFiles([path.join(INVALID_DIR, name)])
+  expect(scenarios).toEqual([])
+  return errors
+}
+
+function located(errors: ScenarioError[]): Array<[number, number, string]> {
+  return errors.map((error) => [error.line, error.column, error.path])
+}
+
+describe('validation of invalid scenario files', () => {
+  test('bad YAML names the syntax error', async () => {
+    const errors = await errorsOf('bad-yaml.yaml')
+
+    expect(errors).toHaveLength(1)
+    expect(errors[0]?.path).toBe('(yaml)')
+    expect(errors[0]?.found).toContain('Flow map')
+    expect(errors[0]?.line).toBeGreaterThanOrEqual(4)
+  })
+
+  test('unknown keys point at the key with a hint', async () => {
+    const errors = await errorsOf('unknown-key.yaml')
+
+    expect(located(errors)).toEqual([
+      [3, 3, 'tenant.token_lifetim'],
+      [5, 18, 'cloudflare.mirror_fleet.exept'],
+    ])
+    expect(errors[0]?.hint).toBe('did you mean "token_lifetime"?')
+    expect(errors[1]?.hint).toBe('did you mean "except"?')
+    expect(errors[0]?.expected).toContain('token_lifetime')
+  })
+
+  test('wrong types name the found value and the type', async () => {
+    const errors = await errorsOf('wrong-type.yaml')
+
+    expect(located(errors)).toEqual([
+      [2, 7, 'seed'],
+      [6, 30, 'fleet.devices[0].policies.Encryption'],
+      [8, 17, 'cloudflare.mirror_fleet'],
+    ])
+    expect(errors[0]?.found).toBe('"twelve"')
+    expect(errors[0]?.expected).toBe('a value of type integer')
+    expect(errors[2]?.expected).toBe('a value of type boolean, or a value of type object')
+  })
+
+  test('missing required keys are reported at their parent', async () => {
+    const errors = await errorsOf('missing-field.yaml')
+
+    expect(located(errors)).toEqual([
+      [1, 1, '(root)'],
+      [4, 7, 'cloudflare.rules[0]'],
+    ])
+    expect(errors[0]?.expected).toBe('the required key "name"')
+    expect(errors[1]?.found).toBe('no key "input"')
+  })
+
+  test('bad durations are rejected with the format', async () => {
+    const errors = await errorsOf('bad-duration.yaml')
+
+    expect(located(errors)).toEqual([
+      [2, 11, 'duration'],
+      [4, 27, 'cloudflare.integration.interval'],
+      [6, 9, 'timeline[0].at'],
+    ])
+    expect(errors[0]?.found).toBe('"90 minutes"')
+    expect(errors[0]?.expected).toBe('a duration such as 30s, 90m, 2h or 1d')
+  })
+
+  test('bad enum values suggest the nearest value', async () => {
+    const errors = await errorsOf('bad-enum.yaml')
+
+    expect(located(errors)).toEqual([
+      [4, 33, 'fleet.devices[0].platform'],
+      [4, 63, 'fleet.devices[0].policies.Firewall'],
+      [10, 29, 'expect.devices[0].status'],
+    ])
+    expect(errors.map((error) => error.hint)).toEqual([
+      'did you mean "WindowsPc"?',
+      'did you mean "fail"?',
+      'did you mean "compliant"?',
+    ])
+  })
+
+  test('semantic checks catch broken references', async () => {
+    const errors = await errorsOf('semantic-references.yaml')
+
+    expect(located(errors)).toEqual([
+      [9, 71, 'cloudflare.rules[0].input.connection_id'],
+      [14, 26, 'timeline[0].set_policy.serial'],
+      [15, 9, 'timeline[1].at'],
+      [16, 19, 'timeline[1].remove_fault'],
+      [17, 5, 'timeline[2]'],
+      [17, 9, 'timeline[2].at'],
+      [22, 16, 'expect.devices[0].device'],
+      [23, 33, 'expect.devices[1].after_poll'],
+    ])
+    expect(errors[0]?.expected).toContain('"ws1-prod" or "Production"')
+    expect(errors[4]?.found).toBe('several actions (unenroll, clear_faults)')
+    expect(errors[7]?.expected).toContain('1 to 7')
+  })
+
+  test('duplicate scenario names in one file', async () => {
+    const errors = await errorsOf('duplicate-names.yaml')
+
+    expect(located(errors)).toEqual([[3, 9, '[1].name']])
+  })
+
+  test('empty file has no scenarios', async () => {
+    const errors = await errorsOf('empty.yaml')
+
+    expect(located(errors)).toEqual([[1, 1, '(root)']])
+    expect(errors[0]?.expected).toBe('at least one scenario')
+  })
+
+  test('missing path is an error, not a crash', async () => {
+    const { scenarios, errors } = await loadScenarioFiles([path.join(INVALID_DIR, 'no-such-file.yaml')])
+
+    expect(scenarios).toEqual([])
+    expect(errors).toHaveLength(1)
+    expect(errors[0]?.path).toBe('(file)')
+  })
+
+  test('formatted error reads file:line:col key: found, expected', async () => {
+    const [first] = await errorsOf('unknown-key.yaml')
+
+    expect(first).toBeDefined()
+    expect(formatScenarioError(first as ScenarioError)).toBe(
+      `${path.join(INVALID_DIR, 'unknown-key.yaml')}:3:3 tenant.token_lifetim: found unknown key "token_lifetim", ` +
+        'expected one of the keys name, tenant_code, clients, token_lifetime, rate_limit, require_tenant_code, ' +
+        'duplicate_serial_lookup, unenrolled_compliance (did you mean "token_lifetime"?)',
+    )
+  })
+
+  test('a directory loads every file and reports all errors', async () => {
+    const { scenarios, errors } = await loadScenarioFiles([INVALID_DIR])
+
+    expect(scenarios).toEqual([])
+    const files = new Set(errors.map((error) => path.basename(error.file)))
+    expect(files.size).toBe(9)
+  })
+})
