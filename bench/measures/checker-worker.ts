@@ -9,6 +9,7 @@
 import pino from 'pino'
 import { startMockServer } from '../../mock-workspace-one'
 import { PostureChecker, type CheckerConfig, type CloudflareDevice, type CloudflarePlatform } from '../../posture-checker'
+import { profileIfRequested } from '../lib/profile'
 
 export interface CheckerRunResult {
   records: number
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
   const firstPollMs = Number(process.hrtime.bigint() - started) / 1e6
 
   started = process.hrtime.bigint()
-  const outcome = await checker.poll()
+  const outcome = await profileIfRequested(() => checker.poll())
   const pollMs = Number(process.hrtime.bigint() - started) / 1e6
 
   started = process.hrtime.bigint()

@@ -12,8 +12,8 @@ import { captureResponse, sendRequest, type BenchRequest, type CapturedResponse 
 import type { LoadRequest, LoadResult } from '../http/load-worker'
 import { ensureWiremockJar, startWiremock, writeStubs } from '../http/wiremock'
 import { detectJava } from '../lib/machine'
-import { CLIENT_CORE, ManagedProcess, readCpuSeconds, readMemory, runJsonChild, SERVER_CORE } from '../lib/proc'
-import { readProfileFrom, topSelfTime } from '../lib/profile'
+import { CLIENT_CORE, delay, ManagedProcess, readCpuSeconds, readMemory, runJsonChild, SERVER_CORE } from '../lib/proc'
+import { renderProfile } from '../lib/profile'
 import { formatMiB, metLabel, table, type Measure, type MeasureContext, type MeasureReport, type TargetCheck } from '../lib/report'
 import { formatNumber, formatSummary, summarize } from '../lib/stats'
 
@@ -158,13 +158,14 @@ async function startNodeServer(
   label: string,
   script: string,
   argument: string,
-  nodeFlags: string[] = [],
+  env?: NodeJS.ProcessEnv,
 ): Promise<ServerHandle> {
   const child = new ManagedProcess({
     name: label,
     core: SERVER_CORE,
     command: process.execPath,
-    args: [...nodeFlags, path.join(context.benchDist, 'http', script), argument],
+    args: [path.join(context.benchDist, 'http', script), argument],
+    env: { ...process.env, ...env },
   })
   try {
     const ready = await child.readReadyLine<{ url: string }>(120_000)
@@ -235,7 +236,7 @@ function settingsFor(context: MeasureContext): Settings {
   if (context.quick) {
     return { durationSeconds: 2, warmupSeconds: 0.5, initialWarmupSeconds: { node: 1, jvm: 3 }, profileSeconds: 2 }
   }
-  return { durationSeconds: 4, warmupSeconds: 1, initialWarmupSeconds: { node: 2, jvm: 8 }, profileSeconds: 5 }
+  return { durationSeconds: 3, warmupSeconds: 0.5, initialWarmupSeconds: { node: 2, jvm: 8 }, profileSeconds: 5 }
 }
 
 export const httpMeasure: Measure = {
@@ -448,28 +449,32 @@ function renderReport(
   return { markdown: sections.join('\n\n'), targets }
 }
 
-/** Runs the emulator under `node --cpu-prof` with one request's load and summarises its top self-time functions. */
+/**
+ * Profiles the emulator under one request's load with the V8 CPU profiler,
+ * started after a warm-up and stopped before shutdown, and summarises the
+ * functions with the most self time.
+ */
 async function profileEmulator(context: MeasureContext, settings: Settings, emulatorOptions: string, request: BenchRequest): Promise<string> {
-  const profileDir = path.join(context.workDir, `profile-${request.id}`)
-  const emulator = await startNodeServer(context, 'emulator', 'profiled emulator', 'emulator-server.js', emulatorOptions, [
-    '--cpu-prof',
-    `--cpu-prof-dir=${profileDir}`,
-  ])
+  const profileFile = path.join(context.workDir, `profile-${request.id}.cpuprofile`)
+  const emulator = await startNodeServer(context, 'emulator', 'profiled emulator', 'emulator-server.js', emulatorOptions, {
+    BENCH_CPU_PROFILE: profileFile,
+  })
   try {
     // Tokens in the captured request belong to the first emulator, so fetch fresh ones.
     const replayable = await refreshAuthorization(emulator.url, request)
+    await runLoad(context, loadRequestFor(emulator, replayable, 50, 1, 0))
+    emulator.process.child.kill('SIGUSR2')
+    await delay(200)
     await runLoad(context, loadRequestFor(emulator, replayable, 50, settings.profileSeconds, 0))
   } finally {
     await emulator.process.stop()
   }
 
-  const entries = topSelfTime(readProfileFrom(profileDir), context.repoRoot, 12)
-  const rows = entries.map((entry) => [entry.location, formatNumber(entry.selfMs), `${(entry.share * 100).toFixed(1)} %`])
-  return [
-    `Profile of the emulator under "${request.label}" at 50 connections (\`node --cpu-prof\`, ${settings.profileSeconds} s, top self time; the whole process including idle time):`,
-    '',
-    table(['function (file:line)', 'self ms', 'share'], rows),
-  ].join('\n')
+  return renderProfile(
+    `Profile of the emulator under "${request.label}" at 50 connections: V8 CPU profiler over ${settings.profileSeconds} s of load after a 1 s warm-up.`,
+    profileFile,
+    context.repoRoot,
+  )
 }
 
 /** Replaces the bearer token of `request` with one from the emulator at `origin`. */

@@ -8,6 +8,7 @@
  */
 import pino from 'pino'
 import { runScenario, startScenarioEmulator, VirtualClock, type LoadedScenario, type ScenarioSpec } from '../../harness'
+import { profileIfRequested } from '../lib/profile'
 
 export interface ScenarioRunResult {
   devices: number
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
 
   const spec = buildDayScenario(count, durationHours)
   const started = process.hrtime.bigint()
-  const report = await runScenario(spec, { logger: pino({ level: 'silent' }) })
+  const report = await profileIfRequested(() => runScenario(spec, { logger: pino({ level: 'silent' }) }))
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6
 
   // Page numbers of every search page the checker received, in order.
