@@ -9,7 +9,7 @@ export { runScenario, runScenarios, startScenarioEmulator, type RunOptions } fro
 export { selectShard } from './shard'
 export { reporters } from './reporters'
 export { VirtualClock, type ClockView } from './virtual-clock'
-export { scenarioSchema, editorSchema } from './schema'
+export { scenarioSchema, editorSchema, writeSchemaFile } from './schema'
 export { parseDurationMs, formatDurationMs } from './duration'
 export type { ExpectationResult, PollRecord, RunEvent, RunReport, ScenarioReport, ScenarioTimings } from './report'
 export type * from './spec'

@@ -3,6 +3,7 @@
  * object written out by `writeSchemaFile`, so editors can complete scenario
  * files; a test keeps the committed file equal to it.
  */
+import fs from 'node:fs'
 import { DURATION_PATTERN } from './duration'
 
 type Schema = Record<string, unknown>
@@ -391,4 +392,9 @@ export function editorSchema(): Schema {
     definitions: { scenario },
     anyOf: [{ $ref: '#/definitions/scenario' }, { type: 'array', items: { $ref: '#/definitions/scenario' } }],
   }
+}
+
+/** Writes the editor schema as formatted JSON; scenarios/schema.json is produced this way. */
+export function writeSchemaFile(file: string): void {
+  fs.writeFileSync(file, `${JSON.stringify(editorSchema(), null, 2)}\n`)
 }

@@ -1,0 +1,99 @@
+import { honouredRetryAfter, pagedToEnd, refreshedTokenBeforeExpiry, retryAfterMs, withinRateLimit } from './contracts'
+import { START_MS, fakeEntry, fakePoll } from './test-fixtures'
+
+const page = (number: number, time = START_MS, extra: Parameters<typeof fakeEntry>[0] = { time }) =>
+  fakeEntry({ ...extra, time, query: { page: String(number), pagesize: '500' } })
+
+describe('honouredRetryAfter', () => {
+  test('request after the wait holds', () => {
+    const journal = [page(3, START_MS, { time: START_MS, status: 429, retryAfter: '30', faultId: 'f' }), page(3, START_MS + 30_000)]
+
+    expect(honouredRetryAfter([fakePoll(1, 0, [], { journal })], START_MS).held).toBe(true)
+  })
+
+  test('request before the wait is a violation', () => {
+    const journal = [page(3, START_MS, { time: START_MS, status: 429, retryAfter: '30', faultId: 'f' }), page(3, START_MS + 29_999)]
+    const verdict = honouredRetryAfter([fakePoll(1, 0, [], { journal })], START_MS)
+
+    expect(verdict.held).toBe(false)
+    expect(verdict.detail).toContain('before Retry-After 30')
+  })
+
+  test('HTTP-date Retry-After', () => {
+    expect(retryAfterMs(new Date(START_MS + 5000).toUTCString(), START_MS)).toBe(5000)
+    expect(retryAfterMs('12', START_MS)).toBe(12_000)
+    expect(retryAfterMs('soon', START_MS)).toBeUndefined()
+  })
+})
+
+describe('pagedToEnd', () => {
+  test('every page once holds', () => {
+    const journal = [page(0), page(1), page(2)]
+
+    expect(pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 1173 })]).held).toBe(true)
+  })
+
+  test('stopping early in a complete poll is a violation', () => {
+    const journal = [page(0), page(1)]
+    const verdict = pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 1173 })])
+
+    expect(verdict.held).toBe(false)
+    expect(verdict.detail).toContain('never fetched page 2 of 0..2')
+  })
+
+  test('fetching a page twice is a violation', () => {
+    const journal = [page(0), page(0)]
+
+    expect(pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 10 })]).held).toBe(false)
+  })
+
+  test('refetching a faulted page holds', () => {
+    const journal = [page(0), page(1, START_MS, { time: START_MS, status: 204, faultId: 'premature' }), page(1), page(2)]
+
+    expect(pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 1173 })]).held).toBe(true)
+  })
+
+  test('incomplete poll need not reach the end', () => {
+    const journal = [page(0), page(1, START_MS, { time: START_MS, status: 500 })]
+    const poll = fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 1173, outcome: { complete: false } })
+
+    expect(pagedToEnd([poll]).held).toBe(true)
+  })
+})
+
+describe('refreshedTokenBeforeExpiry', () => {
+  const token = (time: number) => fakeEntry({ time, method: 'POST', path: '/connect/token', query: {} })
+
+  test('one rejection followed by a token request holds', () => {
+    const journal = [page(0), page(1, START_MS, { time: START_MS, status: 401, tokenRejected: true }), token(START_MS), page(1)]
+
+    expect(refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS).held).toBe(true)
+  })
+
+  test('rejection followed by another API call is a violation', () => {
+    const journal = [page(0, START_MS, { time: START_MS, status: 401, tokenRejected: true }), page(1)]
+
+    expect(refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS).held).toBe(false)
+  })
+
+  test('two rejections in one poll are a violation', () => {
+    const rejected = { time: START_MS, status: 401, tokenRejected: true }
+    const journal = [page(0, START_MS, rejected), token(START_MS), page(0, START_MS, rejected), token(START_MS)]
+
+    expect(refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS).held).toBe(false)
+  })
+})
+
+describe('withinRateLimit', () => {
+  test('429 from a fault is allowed', () => {
+    const journal = [page(0, START_MS, { time: START_MS, status: 429, faultId: 'throttle' })]
+
+    expect(withinRateLimit([fakePoll(1, 0, [], { journal })], START_MS).held).toBe(true)
+  })
+
+  test('429 from the tenant limit is a violation', () => {
+    const journal = [page(0, START_MS, { time: START_MS, status: 429 })]
+
+    expect(withinRateLimit([fakePoll(1, 0, [], { journal })], START_MS).held).toBe(false)
+  })
+})
