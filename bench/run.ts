@@ -51,7 +51,7 @@ function parseArguments(argv: string[]): CliOptions {
     .name('bench')
     .description('Runs the benchmark measures and writes their results as Markdown.')
     .option('--quick', 'reduced smoke check: one run per measure and shorter load runs', false)
-    .option('--only <names>', `comma-separated measures to run (${MEASURES.map((measure) => measure.id).join(', ')}); default all`, parseOnly)
+    .option('--only <names>', `comma-separated measures to run (${MEASURES.map((measure) => measure.id).join(', ')}), default all`, parseOnly)
     .option('--runs <count>', 'runs per measure whose median is reported (default 3, or 1 with --quick)', parseRuns)
     .option('--out <file>', 'Markdown file to write (default BENCHMARKS.md, or .bench-cache/BENCHMARKS.quick.md with --quick)')
     .allowExcessArguments(false)
@@ -133,7 +133,7 @@ function renderDocument(machine: MachineInfo, sections: Map<string, string>): st
     '# Benchmarks',
     '',
     'Written by `npm run bench` (the TypeScript in `bench/`). Every load goes to servers the bench starts itself on 127.0.0.1, with bounded durations.',
-    '`node dist/bench/run.js --only NAME` reruns one measure and replaces only its section; `--quick` is a one-run smoke check written to `.bench-cache/` by default.',
+    '`node dist/bench/run.js --only NAME` reruns one measure and replaces only its section. `--quick` is a one-run smoke check written to `.bench-cache/` by default.',
     'Figures are medians of repeated runs with (min–max). Other work on the machine during a run skews them; each section gives the load average at its start.',
     '',
     '## Machine',
@@ -157,7 +157,7 @@ function findRepoRoot(start: string): string {
   while (!(existsSync(path.join(folder, 'package.json')) && existsSync(path.join(folder, 'tsconfig.json')))) {
     const parent = path.dirname(folder)
     if (parent === folder) {
-      throw new Error(`No folder above ${start} contains package.json and tsconfig.json; run the bench from the built repository.`)
+      throw new Error(`No folder above ${start} contains package.json and tsconfig.json. Run the bench from the built repository.`)
     }
     folder = parent
   }

@@ -16,7 +16,7 @@ export interface BenchRequest {
   body?: string
   /**
    * Authorization value that tells apart requests to the same URL for
-   * different tenants; replay servers key their routes on it when set.
+   * different tenants. Replay servers key their routes on it when set.
    */
   routeHeader?: string
 }
@@ -71,7 +71,7 @@ export function sendRequest(origin: string, request: BenchRequest, timeoutMs = 3
   })
 }
 
-/** Requests `request` once and stores the reply for replay; rejects unless the status is 2xx. */
+/** Sends `request` once and returns the reply for replay. Rejects unless the status is 2xx. */
 export async function captureResponse(origin: string, request: BenchRequest): Promise<CapturedResponse> {
   const reply = await sendRequest(origin, request)
   if (reply.status < 200 || reply.status > 299) {

@@ -15,7 +15,7 @@ import pino from 'pino'
 import { startMockServer } from '../../mock-workspace-one'
 import type { MockServerOptions } from '../../mock-workspace-one/types'
 
-/** Sets up on-demand CPU profiling; returns a function that stops it and writes the profile. */
+/** Sets up on-demand CPU profiling and returns a function that stops it and writes the profile. */
 async function setUpProfiler(file: string): Promise<() => Promise<void>> {
   const session = new Session()
   session.connect()

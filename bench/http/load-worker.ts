@@ -29,7 +29,7 @@ export interface LoadResult {
   non2xx: number
   errors: number
   timeouts: number
-  /** CPU time of this load generator over the measured run divided by its length; near 1 means the client saturated its core. */
+  /** CPU time of this load generator over the measured run divided by its length. Near 1, the client saturated its core. */
   clientCpuShare: number
 }
 

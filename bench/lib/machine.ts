@@ -8,7 +8,7 @@ export interface MachineInfo {
   memoryGiB: number
   nodeVersion: string
   os: string
-  /** One-minute load average when the bench started; other work on the machine skews results. */
+  /** One-minute load average when the bench started, because other work on the machine skews results. */
   loadAverage: number
   javaVersion: string | null
 }
@@ -18,7 +18,7 @@ function firstLine(text: string): string | null {
   return line !== undefined && line.length > 0 ? line : null
 }
 
-/** Runs `java -version` (which writes to stderr); null when no Java runtime is on the PATH. */
+/** Returns the first line of `java -version` (printed on stderr), or null when no Java runtime is on the PATH. */
 export function detectJava(): string | null {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8', timeout: 20_000 })
   if (result.error !== undefined || result.status !== 0) {

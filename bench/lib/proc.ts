@@ -86,7 +86,7 @@ export class ManagedProcess {
     return this.stderrText
   }
 
-  /** Waits for the first stdout line and parses it as JSON; servers print where they listen there. */
+  /** Waits for the first stdout line and parses it as JSON. Servers print where they listen on that line. */
   async readReadyLine<T>(timeoutMs: number): Promise<T> {
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
@@ -199,6 +199,6 @@ export async function runJsonChild<T>(options: StartOptions & { timeoutMs: numbe
   try {
     return JSON.parse(last) as T
   } catch {
-    throw new Error(`${options.name} printed no JSON result; last line: ${last.slice(0, 200)}`)
+    throw new Error(`${options.name} printed no JSON result. Last line: ${last.slice(0, 200)}`)
   }
 }

@@ -49,7 +49,7 @@ export function topSelfTime(profile: CpuProfile, repoRoot: string, limit: number
     nodeById.set(node.id, node)
   }
 
-  // V8 stores one sample per tick; timeDeltas[i] is the time in microseconds before sample i.
+  // V8 stores one sample per tick, and timeDeltas[i] is the time in microseconds before sample i.
   const selfMicros = new Map<string, number>()
   let busyMicros = 0
   let idleMicros = 0
@@ -119,7 +119,7 @@ export function renderProfile(caption: string, file: string, repoRoot: string, l
   const busyShare = summary.busyMs / Math.max(1, summary.busyMs + summary.idleMs)
   const rows = summary.entries.map((entry) => [entry.location, entry.selfMs.toFixed(0), `${(entry.share * 100).toFixed(1)} %`])
   return [
-    `${caption} Busy ${(busyShare * 100).toFixed(0)} % of the profiled ${((summary.busyMs + summary.idleMs) / 1000).toFixed(1)} s; top self time as shares of the busy time:`,
+    `${caption} Busy ${(busyShare * 100).toFixed(0)} % of the profiled ${((summary.busyMs + summary.idleMs) / 1000).toFixed(1)} s. Top self time, as shares of the busy time:`,
     '',
     table(['function (file:line)', 'self ms', 'share of busy'], rows),
   ].join('\n')

@@ -12,7 +12,7 @@ export interface MeasureContext {
   repoRoot: string
   /** Compiled bench folder (dist/bench), where worker scripts live. */
   benchDist: string
-  /** Scratch folder for this invocation; removed at the end. */
+  /** Scratch folder for this invocation, removed at the end. */
   workDir: string
 }
 
@@ -37,7 +37,7 @@ export interface Measure {
   run(context: MeasureContext): Promise<MeasureReport>
 }
 
-/** Renders a Markdown table; cells must not contain newlines. */
+/** Renders a Markdown table. Cells must not contain newlines. */
 export function table(header: string[], rows: string[][]): string {
   const escape = (cell: string): string => cell.replace(/\|/g, '\\|')
   const lines = [

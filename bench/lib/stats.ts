@@ -7,7 +7,7 @@ export interface Summary {
   runs: number
 }
 
-/** Summarises the values of repeated runs; throws when there are none. */
+/** Summarises the values of repeated runs. Throws when there are none. */
 export function summarize(values: readonly number[]): Summary {
   if (values.length === 0) {
     throw new Error('Cannot summarise zero runs: every measure needs at least one run.')

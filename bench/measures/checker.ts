@@ -16,7 +16,7 @@ const DEVICE_COUNT = 100_000
 const QUICK_DEVICE_COUNT = 20_000
 const TARGET_MILLISECONDS = 500
 
-/** Runs the checker worker once; with `profileFile`, the timed poll runs under the CPU profiler. */
+/** Runs the checker worker once. With `profileFile`, the timed poll runs under the CPU profiler. */
 async function runCheckerWorker(context: MeasureContext, count: number, seed: number, profileFile?: string): Promise<CheckerRunResult> {
   const result = await runJsonChild<CheckerRunResult>({
     name: `checker run over ${count} devices`,
@@ -60,9 +60,9 @@ export const checkerMeasure: Measure = {
 
     const scaled = checked ? '' : ` (quick mode: ${formatNumber(count)} devices, so no target is checked)`
     const markdown = [
-      `- Method: each run is a fresh Node process pinned with \`taskset -c ${SERVER_CORE}\`. It starts the emulator with ${formatNumber(count)} generated devices (default policies), fetches every v2 search page once over HTTP, closes the emulator, and mirrors each record into a Cloudflare device with the same serial. A \`PostureChecker\` with one rule then polls twice through an injected in-memory \`fetch\` (no sockets); the second poll is timed. The same process then times \`JSON.parse\` of every page once.`,
+      `- Method: each run is a fresh Node process pinned with \`taskset -c ${SERVER_CORE}\`. It starts the emulator with ${formatNumber(count)} generated devices (default policies), fetches every v2 search page once over HTTP, closes the emulator, and mirrors each record into a Cloudflare device with the same serial. A \`PostureChecker\` with one rule then polls twice through an injected in-memory \`fetch\` (no sockets), and the second poll is timed. The same process then times \`JSON.parse\` of every page once.`,
       `- The checker's public entry exports no pure matching or evaluation function, so "poll − parse" is the estimate of matching and evaluation: it also contains record reading, Response handling and result building.`,
-      `- Pages: ${first.pages}, ${formatNumber(first.pageBytes / 1e6, 1)} MB in all; ${formatNumber(first.results)} results, ${formatNumber(first.passed)} passing. ${context.runs} run(s), median (min–max)${scaled}.`,
+      `- Pages: ${first.pages}, ${formatNumber(first.pageBytes / 1e6, 1)} MB in all, ${formatNumber(first.results)} results, ${formatNumber(first.passed)} passing. ${context.runs} run(s), median (min–max)${scaled}.`,
       '',
       table(
         ['measure', 'ms'],

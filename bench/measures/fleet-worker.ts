@@ -8,7 +8,7 @@
 import pino from 'pino'
 import { createMockServer } from '../../mock-workspace-one'
 
-/** Result of one generation; sizes in bytes. */
+/** Result of one generation, with sizes in bytes. */
 export interface FleetRunResult {
   count: number
   generatedCount: number

@@ -19,7 +19,7 @@ import { formatNumber, formatSummary, summarize } from '../lib/stats'
 
 const CONNECTION_COUNTS = [10, 50] as const
 
-/** Devices per tenant; more than one 500-device page so paging is real. */
+/** Devices per tenant: more than one 500-device page, so the search page is one of several. */
 const FLEET_SIZE = 5000
 
 const PLAIN_TENANT = { name: 'BenchPlain', tenantCode: 'bench-plain-code', clientId: 'bench-plain', clientSecret: 'bench-plain-secret' }
@@ -375,12 +375,12 @@ function renderReport(
   const sections: string[] = []
   sections.push(
     [
-      `Method: each server runs alone in its own process pinned with \`taskset -c ${SERVER_CORE}\`; autocannon 8 runs in a child process pinned with \`taskset -c ${CLIENT_CORE}\`, pipelining 1, on 127.0.0.1.`,
-      `Each run is ${settings.durationSeconds} s of measured load after ${settings.warmupSeconds} s of unrecorded load from a separate autocannon process; before the first run every server got ${settings.initialWarmupSeconds.node} s (Node) or ${settings.initialWarmupSeconds.jvm} s (JVM) per request of unrecorded load at 50 connections.`,
-      `Runs rotate through the servers; ${context.runs} run(s) per cell, reported as median (min–max). Req/s is completed requests over the run time, MB/s is response bytes (1 MB = 10^6 bytes) over the run time, latencies are autocannon's p50 and p99.`,
+      `Method: each server runs alone in its own process pinned with \`taskset -c ${SERVER_CORE}\`, and autocannon 8 runs in a child process pinned with \`taskset -c ${CLIENT_CORE}\`, pipelining 1, on 127.0.0.1.`,
+      `Each run is ${settings.durationSeconds} s of measured load after ${settings.warmupSeconds} s of unrecorded load from a separate autocannon process. Before the first run, every server got ${settings.initialWarmupSeconds.node} s (Node) or ${settings.initialWarmupSeconds.jvm} s (JVM) per request of unrecorded load at 50 connections.`,
+      `Runs rotate through the servers, ${context.runs} run(s) per cell, reported as median (min–max). Req/s is completed requests over the run time, MB/s is response bytes (1 MB = 10^6 bytes) over the run time, latencies are autocannon's p50 and p99.`,
       "Server CPU % is the server process's CPU time over the run length and client CPU % the same for autocannon (medians). When the client is near 100 % and the server is not, the load generator is the limit and the ratio to the ceiling says little.",
       'The ceiling is an Express app (same express version) that writes the bytes captured from the emulator, headers included, with ETag and X-Powered-By off. WireMock serves the same bodies and headers from mappings and __files; it adds headers of its own (such as Matched-Stub-Id).',
-      `Fleet: two tenants of ${FLEET_SIZE} generated devices each; one without compliance policies (never evaluated, so no ComplianceSummary), one with three policies on every device. Rate limits off, token lifetime 24 h.`,
+      `Fleet: two tenants of ${FLEET_SIZE} generated devices each: one without compliance policies (never evaluated, so no ComplianceSummary), one with three policies on every device. Rate limits off, token lifetime 24 h.`,
       ...notes,
     ]
       .map((line) => `- ${line}`)
@@ -415,7 +415,7 @@ function renderReport(
     formatSummary(summarize((rss.get(server.name) ?? [0]).map((bytes) => bytes / 1024 ** 2))),
     formatMiB(peakRss.get(server.name) ?? 0),
   ])
-  sections.push(`Server memory (RSS after each load run, MiB; peak is the kernel's high-water mark):\n\n${table(['server', 'RSS MiB', 'peak RSS MiB'], memoryRows)}`)
+  sections.push(`Server memory (RSS after each load run in MiB, and the kernel's high-water mark as peak):\n\n${table(['server', 'RSS MiB', 'peak RSS MiB'], memoryRows)}`)
 
   const targets: Array<TargetCheck & { requestId: string }> = []
   const ratioRows: string[][] = []

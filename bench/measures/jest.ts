@@ -56,8 +56,8 @@ export const jestMeasure: Measure = {
     const last = runs[runs.length - 1] as JestRun
     const failedRuns = runs.filter((run) => run.exitCode !== 0).length
     const markdown = [
-      `- Method: \`npx jest\` in the repository after \`npm run build\`, with CI=true, jest's default worker count and no core pinning; wall time from spawn to exit, ${runs.length} run(s).`,
-      `- Last run: ${last.summary}; ${failedRuns} of ${runs.length} run(s) exited non-zero.`,
+      `- Method: \`npx jest\` in the repository after \`npm run build\`, with CI=true, jest's default worker count and no core pinning. Wall time runs from spawn to exit, ${runs.length} run(s).`,
+      `- Last run: ${last.summary}. ${failedRuns} of ${runs.length} run(s) exited non-zero.`,
       '',
       table(['measure', 'seconds', 'target', 'result'], [['`npx jest` wall time', formatSummary(seconds, 1), `< ${TARGET_SECONDS} s`, metLabel(met)]]),
     ].join('\n')

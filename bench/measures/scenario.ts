@@ -36,7 +36,7 @@ function casesFor(quick: boolean): Case[] {
       ]
 }
 
-/** Runs one scenario worker; with `profileFile`, `runScenario` runs under the CPU profiler. */
+/** Runs one scenario worker. With `profileFile`, `runScenario` runs under the CPU profiler. */
 function runScenarioWorker(context: MeasureContext, scenarioCase: Case, profileFile?: string): Promise<ScenarioRunResult> {
   return runJsonChild<ScenarioRunResult>({
     name: `scenario run over ${scenarioCase.devices} devices`,
