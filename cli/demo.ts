@@ -5,8 +5,8 @@ import { ExitCode } from './errors'
 import { createPalette, formatOffset, wrapText } from './format'
 import { colorEnabled, type CliIo } from './io'
 import { runLiveDemo } from './live'
-import { packageRoot, scenariosDir } from './paths'
-import { loadOneScenario } from './scenario'
+import { scenariosDir } from './paths'
+import { displayPath, loadOneScenario } from './scenario'
 import { summarize, tellStory } from './story'
 import { formatVerdictTable } from './verdicts'
 
@@ -78,11 +78,9 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
     onEvent: (event) => events.push(event),
   })
 
-  const relative = path.relative(packageRoot(), scenario.file)
-  const shownFile = relative.startsWith('..') ? scenario.file : relative
   const intro = [
     palette.bold(`ws1sim demo: ${scenario.name}`),
-    palette.dim(`  scenario ${shownFile}, run on a virtual clock`),
+    palette.dim(`  scenario ${displayPath(scenario.file, io)}, run on a virtual clock`),
   ]
   if (scenario.spec.description !== undefined) {
     intro.push(...wrapText(scenario.spec.description, 92).map((line) => `  ${line}`))

@@ -1,11 +1,11 @@
-import { formatScenarioError, loadScenarioFiles, reporters, runScenarios } from '../harness'
+import { loadScenarioFiles, reporters, runScenarios, type RunReport } from '../harness'
 import { ExitCode } from './errors'
 import { writeOutputFile } from './files'
 import { formatProgress } from './format'
 import { colorEnabled, type CliIo } from './io'
 import type { Shard } from './options'
 import { scenariosDir } from './paths'
-import { resolveScenarioPaths } from './scenario'
+import { displayPath, formatErrorForDisplay, resolveScenarioPaths } from './scenario'
 
 /** Flags of `ws1sim run`. */
 export interface RunOptions {
@@ -24,13 +24,21 @@ export async function runScenariosCommand(paths: string[], options: RunOptions, 
   const inputs = paths.length > 0 ? resolveScenarioPaths(paths, io) : [scenariosDir()]
   const { scenarios, errors } = await loadScenarioFiles(inputs)
   if (errors.length > 0) {
-    for (const error of errors) io.stderr.write(`${formatScenarioError(error)}\n`)
+    for (const error of errors) io.stderr.write(`${formatErrorForDisplay(error, io)}\n`)
     io.stderr.write(`${errors.length} error${errors.length === 1 ? '' : 's'}; no scenario was run.\n`)
     return ExitCode.usage
   }
   if (scenarios.length === 0) {
     io.stderr.write(`no scenarios found in ${inputs.join(' ')}. Name scenario files *.yaml or *.yml.\n`)
     return ExitCode.usage
+  }
+
+  if (options.grep !== undefined) {
+    const needle = options.grep.toLowerCase()
+    if (!scenarios.some((scenario) => scenario.name.toLowerCase().includes(needle))) {
+      io.stderr.write(`no scenario name contains "${options.grep}". Check --grep against the names in the files.\n`)
+      return ExitCode.usage
+    }
   }
 
   const showProgress = io.stderr.isTTY && scenarios.length >= PROGRESS_MIN_SCENARIOS
@@ -47,20 +55,22 @@ export async function runScenariosCommand(paths: string[], options: RunOptions, 
       : {}),
   })
 
-  const text = formatReport(report, options, io)
+  // Reports name files relative to the working directory or the package, so
+  // their bytes do not depend on where the repository is checked out.
+  const shown: RunReport = {
+    ...report,
+    scenarios: report.scenarios.map((scenario) => ({ ...scenario, file: displayPath(scenario.file, io) })),
+  }
+  const text = formatReport(shown, options, io)
   if (options.out === undefined) io.stdout.write(text)
   else await writeOutputFile(options.out, io.cwd, text, 'report file')
   if (options.results !== undefined) {
-    await writeOutputFile(options.results, io.cwd, reporters.resultsNdjson(report), 'results file')
+    await writeOutputFile(options.results, io.cwd, reporters.resultsNdjson(shown), 'results file')
   }
   return report.failed > 0 ? ExitCode.failed : ExitCode.ok
 }
 
-function formatReport(
-  report: Parameters<typeof reporters.json>[0],
-  options: RunOptions,
-  io: CliIo,
-): string {
+function formatReport(report: RunReport, options: RunOptions, io: CliIo): string {
   switch (options.reporter) {
     case 'json':
       return reporters.json(report)

@@ -1,12 +1,12 @@
-import { formatScenarioError, loadScenarioFiles } from '../harness'
+import { loadScenarioFiles } from '../harness'
 import { ExitCode } from './errors'
 import type { CliIo } from './io'
-import { resolveScenarioPaths } from './scenario'
+import { formatErrorForDisplay, resolveScenarioPaths } from './scenario'
 
 /** Runs `ws1sim validate`: prints every error (file:line:col key: found, expected) and exits 0 or 2. */
 export async function runValidate(files: string[], io: CliIo): Promise<number> {
   const { scenarios, errors } = await loadScenarioFiles(resolveScenarioPaths(files, io))
-  for (const error of errors) io.stderr.write(`${formatScenarioError(error)}\n`)
+  for (const error of errors) io.stderr.write(`${formatErrorForDisplay(error, io)}\n`)
   if (errors.length > 0) {
     io.stderr.write(`${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was run.\n`)
     return ExitCode.usage

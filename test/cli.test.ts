@@ -8,6 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import {
+  INVALID_SCENARIO,
+  PASSING_SCENARIO,
+  WRONG_EXPECTATION_SCENARIO,
+} from '../cli/scenario-fixtures'
 
 const ROOT = path.resolve(__dirname, '..')
 const BIN = path.join(ROOT, 'bin', 'ws1sim.js')
@@ -35,37 +40,13 @@ function runBin(args: string[], cwd = ROOT): Promise<Finished> {
   })
 }
 
-const PASSING = `
-name: cli passing scenario
-duration: 5m
-fleet:
-  devices:
-    - { serial: C02CLI00001, platform: AppleOsX, policies: { Encryption: pass, Firewall: fail } }
-    - { serial: C02CLI00002, platform: AppleOsX, policies: { Encryption: pass } }
-cloudflare:
-  rules:
-    - name: WS1 compliant
-      input: { compliance_status: compliant }
-  mirror_fleet: true
-expect:
-  devices:
-    - { device: C02CLI00001, status: noncompliant, result: fail, reason: flag_failed }
-    - { device: C02CLI00002, status: compliant, result: pass }
-`
-
 let tmp: string
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'ws1sim-cli-test-'))
-  await writeFile(path.join(tmp, 'passing.yaml'), PASSING)
-  await writeFile(
-    path.join(tmp, 'wrong-expectation.yaml'),
-    PASSING.replace('cli passing scenario', 'cli wrong expectation').replace(
-      '{ device: C02CLI00002, status: compliant, result: pass }',
-      '{ device: C02CLI00002, status: noncompliant, result: fail }',
-    ),
-  )
-  await writeFile(path.join(tmp, 'invalid.yaml'), 'name: broken\nduration: soon\nfleet: { devicez: [] }\n')
+  await writeFile(path.join(tmp, 'passing.yaml'), PASSING_SCENARIO)
+  await writeFile(path.join(tmp, 'wrong-expectation.yaml'), WRONG_EXPECTATION_SCENARIO)
+  await writeFile(path.join(tmp, 'invalid.yaml'), INVALID_SCENARIO)
 })
 
 afterAll(async () => {

@@ -1,0 +1,100 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { defaultDemoFile } from './demo'
+import { runCli } from './program'
+import { FLIP_SCENARIO, WRONG_EXPECTATION_SCENARIO } from './scenario-fixtures'
+import { gatewaySeesAt } from './story'
+import { createTestIo } from './test-io'
+
+let tmp: string
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'ws1sim-demo-'))
+  await writeFile(path.join(tmp, 'flip.yaml'), FLIP_SCENARIO)
+  await writeFile(path.join(tmp, 'wrong.yaml'), WRONG_EXPECTATION_SCENARIO)
+})
+
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true })
+})
+
+describe('demo', () => {
+  it('tells the flip with Access and Gateway times', async () => {
+    const io = createTestIo({ cwd: tmp })
+    expect(await runCli(['demo', '--scenario', 'flip.yaml'], io)).toBe(0)
+    const text = io.stdoutText()
+    expect(text).toContain('ws1sim demo: cli flag flip')
+    expect(text).toContain('POST /connect/token -> 200')
+    expect(text).toContain('+00:07:00  step: ')
+    expect(text).toContain('flip-mac · Workspace ONE compliant: compliant/pass -> noncompliant/fail')
+    expect(text).toContain('Access sees it now (+00:10:00), Gateway at its next cache refresh (+00:15:00)')
+    expect(text).toContain('seen by poll 3 at +00:10:00, 3m after the step at +00:07:00')
+    expect(text).toContain('Expectations: 1 of 1 held (all held).')
+  })
+
+  it('exits 1 when an expectation fails', async () => {
+    const io = createTestIo({ cwd: tmp })
+    expect(await runCli(['demo', '--scenario', 'wrong.yaml'], io)).toBe(1)
+    expect(io.stdoutText()).toContain('failed C02CLI00002')
+  })
+
+  it('tells the bundled story by default', async () => {
+    const io = createTestIo()
+    expect(await runCli(['demo'], io)).toBe(0)
+    expect(io.stdoutText()).toContain('Summary')
+    expect(io.stdoutText()).toContain('Gateway at')
+    expect(path.basename(defaultDemoFile())).toMatch(/\.ya?ml$/)
+  })
+
+  it('colours only a terminal without NO_COLOR', async () => {
+    const plain = createTestIo({ cwd: tmp, tty: false })
+    const colored = createTestIo({ cwd: tmp, tty: true })
+    const noColor = createTestIo({ cwd: tmp, tty: true, env: { NO_COLOR: '1' } })
+    // Pacing on a terminal would slow this test, so the terminal runs stop at once.
+    colored.stop()
+    noColor.stop()
+    await runCli(['demo', '--scenario', 'flip.yaml'], plain)
+    await runCli(['demo', '--scenario', 'flip.yaml'], colored)
+    await runCli(['demo', '--scenario', 'flip.yaml'], noColor)
+    expect(plain.stdoutText()).not.toContain('\u001b[')
+    expect(colored.stdoutText()).toContain('\u001b[')
+    expect(noColor.stdoutText()).not.toContain('\u001b[')
+  })
+
+  it('exits 2 on a missing scenario file', async () => {
+    const io = createTestIo({ cwd: tmp })
+    expect(await runCli(['demo', '--scenario', 'nope.yaml'], io)).toBe(2)
+    expect(io.stderrText()).toContain('nope.yaml')
+  })
+})
+
+describe('demo --live', () => {
+  it('polls on the real clock until stopped', async () => {
+    const io = createTestIo({ cwd: tmp })
+    const done = runCli(['demo', '--live', '--scenario', 'flip.yaml', '--interval', '1h'], io)
+    while (!io.stdoutText().includes('Press Ctrl-C')) await new Promise((resolve) => setTimeout(resolve, 10))
+    io.stop()
+    expect(await done).toBe(0)
+    expect(io.stdoutText()).toContain('poll 1 complete')
+    expect(io.stdoutText()).toMatch(/flip-mac\s+"C02FLIP0001"\s+mac/)
+    expect(io.stdoutText()).toContain('/devices/serial:C02FLIP0001/policies/Firewall')
+  })
+
+  it('exits 2 on a bad interval', async () => {
+    const io = createTestIo({ cwd: tmp })
+    expect(await runCli(['demo', '--live', '--scenario', 'flip.yaml', '--interval', 'often'], io)).toBe(2)
+    expect(io.stderrText()).toContain('--interval')
+  })
+})
+
+describe('gatewaySeesAt', () => {
+  it.each([
+    [0, 300_000],
+    [60_000, 300_000],
+    [300_000, 600_000],
+    [1_200_000, 1_500_000],
+  ])('after %d ms is %d ms', (ms, expected) => {
+    expect(gatewaySeesAt(ms)).toBe(expected)
+  })
+})
