@@ -13,7 +13,7 @@ import {
 } from '../posture-checker'
 import { ExitCode, UsageError, errorMessage } from './errors'
 import { parseYamlOrJson, readInputFile, writeOutputFile } from './files'
-import { createPalette } from './format'
+import { createPalette, plural } from './format'
 import { colorEnabled, waitForShutdown, type CliIo } from './io'
 import {
   countResults,
@@ -51,8 +51,8 @@ function describeOutcome(outcome: PollOutcome): string {
   const state = outcome.complete ? 'complete' : 'incomplete'
   const error = outcome.error ? `, ${outcome.error.kind} error: ${outcome.error.message}` : ''
   return (
-    `poll ${outcome.poll} ${state}: ${outcome.requests} requests, ${outcome.pages} pages, ` +
-    `${outcome.ws1Records} Workspace ONE records${error}`
+    `poll ${outcome.poll} ${state}: ${plural(outcome.requests, 'request')}, ${plural(outcome.pages, 'page')}, ` +
+    `${plural(outcome.ws1Records, 'Workspace ONE record')}${error}`
   )
 }
 

@@ -4,6 +4,7 @@ import {
   formatOffset,
   formatProgress,
   formatTable,
+  plural,
   visibleWidth,
   wrapText,
 } from './format'
@@ -77,5 +78,13 @@ describe('wrapText', () => {
 
   it('keeps a word longer than the width whole', () => {
     expect(wrapText('a verylongword b', 4)).toEqual(['a', 'verylongword', 'b'])
+  })
+})
+
+describe('plural', () => {
+  it('adds s unless the count is 1', () => {
+    expect(plural(1, 'page')).toBe('1 page')
+    expect(plural(0, 'page')).toBe('0 pages')
+    expect(plural(3, 'page')).toBe('3 pages')
   })
 })

@@ -108,3 +108,8 @@ export function wrapText(text: string, width: number): string[] {
   if (line !== '') lines.push(line)
   return lines
 }
+
+/** Formats a count with its noun, adding "s" unless the count is 1: `1 page`, `3 pages`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${count === 1 ? noun : `${noun}s`}`
+}

@@ -1,7 +1,7 @@
 import { loadScenarioFiles, reporters, runScenarios, type RunReport } from '../harness'
 import { ExitCode } from './errors'
 import { writeOutputFile } from './files'
-import { formatProgress } from './format'
+import { formatProgress, plural } from './format'
 import { colorEnabled, type CliIo } from './io'
 import type { Shard } from './options'
 import { scenariosDir } from './paths'
@@ -25,7 +25,7 @@ export async function runScenariosCommand(paths: string[], options: RunOptions, 
   const { scenarios, errors } = await loadScenarioFiles(inputs)
   if (errors.length > 0) {
     for (const error of errors) io.stderr.write(`${formatErrorForDisplay(error, io)}\n`)
-    io.stderr.write(`${errors.length} error${errors.length === 1 ? '' : 's'}; no scenario was run.\n`)
+    io.stderr.write(`${plural(errors.length, 'error')}, so no scenario was run.\n`)
     return ExitCode.usage
   }
   if (scenarios.length === 0) {

@@ -152,9 +152,9 @@ function trustHelp(caFile: string): string {
   return [
     `The emulator serves HTTPS with a self-signed certificate, written to ${caFile}.`,
     'Trust it in the client:',
-    `  Node.js:        NODE_EXTRA_CA_CERTS=${caFile}`,
-    `  Python/requests: REQUESTS_CA_BUNDLE=${caFile}`,
-    `  curl:           curl --cacert ${caFile} ...`,
+    `  Node.js:          NODE_EXTRA_CA_CERTS=${caFile}`,
+    `  Python requests:  REQUESTS_CA_BUNDLE=${caFile}`,
+    `  curl:             curl --cacert ${caFile} ...`,
     '',
   ].join('\n')
 }

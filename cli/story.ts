@@ -1,6 +1,6 @@
 import type { RunEvent, ScenarioReport } from '../harness'
 import type { PostureResult } from '../posture-checker/types'
-import { formatDuration, formatOffset, type Palette } from './format'
+import { formatDuration, formatOffset, plural, type Palette } from './format'
 import {
   diffResults,
   formatChange,
@@ -59,9 +59,11 @@ function describeRequest(event: RequestEvent, palette: Palette): string {
 }
 
 function describePollEnd(event: PollEndEvent, palette: Palette): string {
-  const pages = `${event.pages} page${event.pages === 1 ? '' : 's'}`
-  const records = `${event.ws1Records} Workspace ONE record${event.ws1Records === 1 ? '' : 's'}`
-  const traffic = `${event.requests} request${event.requests === 1 ? '' : 's'}, ${pages}, ${records}`
+  const traffic = [
+    plural(event.requests, 'request'),
+    plural(event.pages, 'page'),
+    plural(event.ws1Records, 'Workspace ONE record'),
+  ].join(', ')
   const counts =
     `${palette.green(`${event.counts.compliant} compliant`)}, ` +
     `${event.counts.noncompliant > 0 ? palette.red(`${event.counts.noncompliant} noncompliant`) : '0 noncompliant'}, ` +

@@ -1,5 +1,6 @@
 import { loadScenarioFiles } from '../harness'
 import { ExitCode } from './errors'
+import { plural } from './format'
 import type { CliIo } from './io'
 import { formatErrorForDisplay, resolveScenarioPaths } from './scenario'
 
@@ -8,7 +9,7 @@ export async function runValidate(files: string[], io: CliIo): Promise<number> {
   const { scenarios, errors } = await loadScenarioFiles(resolveScenarioPaths(files, io))
   for (const error of errors) io.stderr.write(`${formatErrorForDisplay(error, io)}\n`)
   if (errors.length > 0) {
-    io.stderr.write(`${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was run.\n`)
+    io.stderr.write(`${plural(errors.length, 'error')}, so nothing was run.\n`)
     return ExitCode.usage
   }
   if (scenarios.length === 0) {
@@ -16,9 +17,6 @@ export async function runValidate(files: string[], io: CliIo): Promise<number> {
     return ExitCode.usage
   }
   const fileCount = new Set(scenarios.map((scenario) => scenario.file)).size
-  io.stdout.write(
-    `${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} in ${fileCount} ` +
-      `file${fileCount === 1 ? '' : 's'} valid\n`,
-  )
+  io.stdout.write(`${plural(scenarios.length, 'scenario')} in ${plural(fileCount, 'file')} valid\n`)
   return ExitCode.ok
 }

@@ -1,5 +1,5 @@
 import type { PostureResult } from '../posture-checker/types'
-import { formatTable, type Palette } from './format'
+import { formatTable, plural, type Palette } from './format'
 
 /** Stable key of one result: one Cloudflare device under one rule. */
 export function resultKey(result: PostureResult): string {
@@ -65,7 +65,7 @@ export function countResults(results: readonly PostureResult[]): ResultCounts {
 
 export function formatCounts(counts: ResultCounts, palette: Palette): string {
   const parts = [
-    `${counts.total} results`,
+    plural(counts.total, 'result'),
     palette.green(`${counts.pass} pass`),
     counts.fail > 0 ? palette.red(`${counts.fail} fail`) : `${counts.fail} fail`,
     `${counts.compliant} compliant, ${counts.noncompliant} noncompliant, ${counts.unknown} unknown`,
