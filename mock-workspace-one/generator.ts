@@ -14,7 +14,7 @@ import {
   type Device,
   type DevicePolicy,
 } from './device'
-import { PLATFORM_PROFILES, type FleetPlatform } from './generator-catalog'
+import { PLATFORM_PROFILES, type FleetPlatform, type ModelEntry } from './generator-catalog'
 import { buildDraft, finishDevice, type BuildContext, type Person } from './generator-device'
 import { Random, mixSeed } from './generator-random'
 import { PLACEHOLDER_SERIALS, makeSerial } from './generator-serials'
@@ -158,6 +158,19 @@ function pickIndexes(random: Random, size: number, wanted: number, taken: Set<nu
   return picked
 }
 
+const letteredModels = new Map<readonly ModelEntry[], readonly ModelEntry[]>()
+
+/** The models whose serial format contains letters (all of them when none does). */
+function lettered(models: readonly ModelEntry[]): readonly ModelEntry[] {
+  let found = letteredModels.get(models)
+  if (found === undefined) {
+    const withLetters = models.filter((model) => model.serial !== 'numeric')
+    found = withLetters.length > 0 ? withLetters : models
+    letteredModels.set(models, found)
+  }
+  return found
+}
+
 /** What the generator needs from its store. */
 export interface FleetContext extends Omit<BuildContext, 'random' | 'person'> {
   firstId: number
@@ -220,7 +233,8 @@ export function generateFleet(options: FleetOptions, context: FleetContext): Dev
   for (let index = 0; index < physical; index++) {
     const platformKey = random.weighted(platforms)
     const profile = PLATFORM_PROFILES[platformKey]
-    const model = random.pick(profile.models)
+    // A lower-case variant needs letters, so those devices skip digit-only serial formats.
+    const model = random.pick(caseAt.has(index) ? lettered(profile.models) : profile.models)
     let serial =
       prefix === undefined ? makeSerial(model.serial, random) : `${prefix}${String(index + 1).padStart(padWidth, '0')}`
     if (whitespaceAt.has(index)) serial = random.chance(0.7) ? `${serial} ` : ` ${serial}`

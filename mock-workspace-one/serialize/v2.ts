@@ -37,7 +37,7 @@ export function toV2DeviceRecord(device: Device, baseUrl: string): JsonObject {
     a.availableDeviceCapacity === null ? null : String(a.availableDeviceCapacity),
   )
   // Real records send the battery level as a string, sometimes out of range ("700").
-  put(out, 'batteryLevelPercentage', a.batteryLevel === '' ? null : a.batteryLevel)
+  put(out, 'batteryLevelPercentage', a.batteryLevel)
   put(out, 'computerName', a.hostName)
   put(out, 'supervised', a.supervised)
   put(out, 'dataEncrypted', a.encrypted ?? (a.dataEncryptionYN === null ? null : a.dataEncryptionYN === 'Y'))
