@@ -1,6 +1,6 @@
 /**
- * Client contracts checked from the emulator's request journal, so they hold
- * for any client, not only for what the checker says about itself.
+ * Client contracts checked from the emulator's request journal, so they apply
+ * to any client, not only to what the checker reports about itself.
  */
 import type { JournalEntry } from '../mock-workspace-one/types'
 import type { PollRecord } from './report'
@@ -22,7 +22,7 @@ function queryValue(entry: JournalEntry, key: string): string | undefined {
   return undefined
 }
 
-/** Milliseconds a Retry-After value asks to wait: delta seconds or an HTTP date. */
+/** Converts a Retry-After value (delta seconds or an HTTP date) to milliseconds from `sentAt`. */
 export function retryAfterMs(value: string, sentAt: number): number | undefined {
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
   const date = Date.parse(value)
@@ -44,7 +44,7 @@ function verdict(violations: string[], okDetail: string): ContractVerdict {
   return { held: false, detail: violations.length > 3 ? `${shown}; and ${violations.length - 3} more` : shown }
 }
 
-/** No request from the same client before a Retry-After (429 or 503) had elapsed. */
+/** Checks that the same client sent no request before a Retry-After (429 or 503) had elapsed. */
 export function honouredRetryAfter(polls: PollRecord[], startMs: number): ContractVerdict {
   const entries = allEntries(polls)
   const violations: string[] = []
@@ -66,9 +66,10 @@ export function honouredRetryAfter(polls: PollRecord[], startMs: number): Contra
 }
 
 /**
- * Each poll fetched every search page at most once, and a complete poll
- * reached the last page the tenant's record count implies. A 2xx answer that
- * a fault shaped (a premature 204, a delay) may be fetched again.
+ * Checks that each poll fetched every search page at most once, and that a
+ * complete poll reached the last page the tenant's record count implies. A
+ * page whose 2xx response a fault shaped (a premature 204, a delay) may be
+ * fetched again.
  */
 export function pagedToEnd(polls: PollRecord[]): ContractVerdict {
   const violations: string[] = []
@@ -82,8 +83,8 @@ export function pagedToEnd(polls: PollRecord[]): ContractVerdict {
     let pageSize = MAX_PAGE_SIZE
     for (const entry of searches) {
       const page = Number(queryValue(entry, 'page') ?? '0')
-      const askedSize = Number(queryValue(entry, 'pagesize') ?? String(MAX_PAGE_SIZE))
-      pageSize = Math.min(Number.isFinite(askedSize) && askedSize > 0 ? askedSize : MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+      const requestedSize = Number(queryValue(entry, 'pagesize') ?? String(MAX_PAGE_SIZE))
+      pageSize = Math.min(Number.isFinite(requestedSize) && requestedSize > 0 ? requestedSize : MAX_PAGE_SIZE, MAX_PAGE_SIZE)
       if (entry.status !== 200 && entry.status !== 204) continue
       answered.add(page)
       if (entry.faultId === null) cleanAnswers.set(page, (cleanAnswers.get(page) ?? 0) + 1)
@@ -104,8 +105,9 @@ export function pagedToEnd(polls: PollRecord[]): ContractVerdict {
 }
 
 /**
- * No request carried an expired or revoked token, except at most one per
- * poll that the client answered with a token request before any further API call.
+ * Checks that no request carried an expired or revoked token, except at most
+ * one per poll that the client followed with a token request before any
+ * further API call.
  */
 export function refreshedTokenBeforeExpiry(polls: PollRecord[], startMs: number): ContractVerdict {
   const violations: string[] = []
@@ -128,7 +130,7 @@ export function refreshedTokenBeforeExpiry(polls: PollRecord[], startMs: number)
   return verdict(violations, rejected === 0 ? 'no request carried an expired token' : `${rejected} expired-token request${rejected === 1 ? '' : 's'}, each followed by a refresh`)
 }
 
-/** No 429 answer that the tenant's own rate limits produced (faults excepted). */
+/** Checks that the tenant's own rate limits produced no 429 response; 429s from faults do not count. */
 export function withinRateLimit(polls: PollRecord[], startMs: number): ContractVerdict {
   const throttled = allEntries(polls).filter((entry) => entry.status === 429 && entry.faultId === null)
   return verdict(

@@ -45,7 +45,7 @@ export function evaluateExpectations(expect: ExpectSection | undefined, context:
   return results
 }
 
-/** The poll whose results an expectation reads, and words naming it. */
+/** Selects the poll whose results an expectation reads, with words naming it. */
 function selectPoll(when: WhenSpec, context: EvaluationContext): { poll: PollRecord | undefined; label: string } {
   if (when.after_poll !== undefined) return { poll: context.polls[when.after_poll - 1], label: `after poll ${when.after_poll}` }
   if (when.at !== undefined) {
@@ -141,8 +141,11 @@ function describeError(poll: PollRecord): string {
 }
 
 function checkPolls(expectation: PollExpectation, id: string, context: EvaluationContext): ExpectationResult[] {
-  const which = expectation.poll ?? 'all'
-  const selected = which === 'all' ? context.polls : which === 'last' ? context.polls.slice(-1) : context.polls.slice(which - 1, which)
+  const selection = expectation.poll ?? 'all'
+  let selected: PollRecord[]
+  if (selection === 'all') selected = context.polls
+  else if (selection === 'last') selected = context.polls.slice(-1)
+  else selected = context.polls.slice(selection - 1, selection)
   const expectedParts: string[] = []
   if (expectation.complete !== undefined) expectedParts.push(`complete=${expectation.complete}`)
   if (expectation.error !== undefined) {
@@ -151,7 +154,7 @@ function checkPolls(expectation: PollExpectation, id: string, context: Evaluatio
   if (expectation.pages !== undefined) expectedParts.push(`pages=${expectation.pages}`)
   if (expectation.ws1_records !== undefined) expectedParts.push(`ws1_records=${expectation.ws1_records}`)
   const expected = expectedParts.join(', ')
-  const title = which === 'all' ? 'every poll' : which === 'last' ? 'last poll' : `poll ${which}`
+  const title = selection === 'all' ? 'every poll' : selection === 'last' ? 'last poll' : `poll ${selection}`
   if (selected.length === 0) return [{ id, title, passed: false, expected, actual: 'no such poll ran' }]
 
   const failures: string[] = []
@@ -247,14 +250,14 @@ function checkContracts(contracts: ContractsSpec, context: EvaluationContext): E
   ]
   const results: ExpectationResult[] = []
   for (const [key, title, check] of checks) {
-    const wanted = contracts[key]
-    if (wanted === undefined) continue
+    const expectedToHold = contracts[key]
+    if (expectedToHold === undefined) continue
     const outcome = check()
     results.push({
       id: `expect.contracts.${key}`,
       title,
-      passed: outcome.held === wanted,
-      expected: wanted ? 'holds' : 'violated',
+      passed: outcome.held === expectedToHold,
+      expected: expectedToHold ? 'holds' : 'violated',
       actual: `${outcome.held ? 'holds' : 'violated'}: ${outcome.detail}`,
     })
   }
@@ -275,10 +278,10 @@ function checkLatency(expectation: LatencyExpectation, id: string, context: Eval
   const changeMs = parseDurationMs(expectation.change_at) ?? 0
   const computedAccess = nextPollTick(changeMs, context.intervalMs)
   const computedGateway = gatewayRefreshAfter(computedAccess)
-  const wantedAccess = expectation.access_at === undefined ? computedAccess : parseDurationMs(expectation.access_at) ?? 0
-  const wantedGateway = expectation.gateway_at === undefined ? computedGateway : parseDurationMs(expectation.gateway_at) ?? 0
+  const expectedAccess = expectation.access_at === undefined ? computedAccess : parseDurationMs(expectation.access_at) ?? 0
+  const expectedGateway = expectation.gateway_at === undefined ? computedGateway : parseDurationMs(expectation.gateway_at) ?? 0
   const title = `${expectation.device} becomes ${expectation.to} after the change at ${expectation.change_at}`
-  const expected = `Access at ${formatDurationMs(wantedAccess)}, Gateway at ${formatDurationMs(wantedGateway)} (computed from the ${formatDurationMs(context.intervalMs)} interval: Access ${formatDurationMs(computedAccess)}, Gateway ${formatDurationMs(computedGateway)})`
+  const expected = `Access at ${formatDurationMs(expectedAccess)}, Gateway at ${formatDurationMs(expectedGateway)} (computed from the ${formatDurationMs(context.intervalMs)} interval: Access ${formatDurationMs(computedAccess)}, Gateway ${formatDurationMs(computedGateway)})`
 
   const seen = context.polls.find(
     (poll) =>
@@ -289,7 +292,7 @@ function checkLatency(expectation: LatencyExpectation, id: string, context: Eval
   const accessMs = seen.finishedAtMs
   const gatewayMs = gatewayRefreshAfter(accessMs)
   const passed =
-    accessMs === wantedAccess && gatewayMs === wantedGateway && wantedAccess === computedAccess && wantedGateway === computedGateway
+    accessMs === expectedAccess && gatewayMs === expectedGateway && expectedAccess === computedAccess && expectedGateway === computedGateway
   return {
     id,
     title,

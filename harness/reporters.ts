@@ -130,7 +130,7 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(3)
 }
 
-/** Every posture result of every poll, one JSON object a line, in run order. */
+/** Formats every posture result of every poll as one JSON object a line, in run order. */
 export function resultsNdjsonReporter(report: RunReport): string {
   return report.scenarios
     .flatMap((scenario) => scenario.polls.map((poll) => toNdjson(poll.outcome.results)))

@@ -50,7 +50,10 @@ interface RunContext {
   emit: (event: RunEvent) => void
 }
 
-/** Runs one scenario; a spec given directly is validated first. Never throws for scenario problems. */
+/**
+ * Runs one scenario; a spec given directly is validated first. Problems of
+ * the scenario or the run go into the report's `error` instead of being thrown.
+ */
 export async function runScenario(scenario: LoadedScenario | ScenarioSpec, options: RunOptions = {}): Promise<ScenarioReport> {
   const loaded = 'spec' in scenario ? scenario : { file: '<inline>', name: scenario.name, index: 0, spec: scenario }
   const wallStart = performance.now()
@@ -258,12 +261,34 @@ function describeSelector(spec: DeviceSelectorSpec): string {
 
 /** Applies one timeline step; returns a short description for events. */
 function applyStep(step: TimelineStep, context: RunContext): string {
+  const detail = applyDeviceStep(step, context) ?? applyCredentialStep(step, context)
+  if (detail !== undefined) return detail
+
+  const emulator = context.server.emulator
+  if (step.add_fault) {
+    const id = emulator.addFault(toFaultRule(step.add_fault, context.startMs))
+    return `fault ${id} added (${step.add_fault.effect.type})`
+  }
+  if (step.remove_fault !== undefined) {
+    emulator.removeFault(step.remove_fault)
+    return `fault ${step.remove_fault} removed`
+  }
+  if (step.clear_faults) {
+    emulator.clearFaults()
+    return 'faults cleared'
+  }
+  if (step.cloudflare_devices) return changeCloudflareDevices(step.cloudflare_devices, context)
+  throw new Error('the step has no action')
+}
+
+/** Applies a step that changes a Workspace ONE device record; undefined for other steps. */
+function applyDeviceStep(step: TimelineStep, context: RunContext): string | undefined {
   const tenant = context.server.tenant
   const now = context.clock.now()
-  const defaultClient = clientsOf(context.spec)[0]?.client_id ?? ''
   if (step.set_policy) {
     const { policy, result } = step.set_policy
-    tenant.setPolicy(selectorOf(step.set_policy), policy, result === 'pending' ? { pending: true } : { compliant: result === 'pass', pending: false })
+    const change = result === 'pending' ? { pending: true } : { compliant: result === 'pass', pending: false }
+    tenant.setPolicy(selectorOf(step.set_policy), policy, change)
     return `${describeSelector(step.set_policy)}: ${policy} -> ${result}`
   }
   if (step.update_device) {
@@ -275,7 +300,8 @@ function applyStep(step: TimelineStep, context: RunContext): string {
     return `${describeSelector(step.unenroll)} unenrolled`
   }
   if (step.reenroll) {
-    const created = tenant.reenroll(selectorOf(step.reenroll), step.reenroll.set ? toDeviceSpec(step.reenroll.set, now) : undefined)
+    const patch = step.reenroll.set ? toDeviceSpec(step.reenroll.set, now) : undefined
+    const created = tenant.reenroll(selectorOf(step.reenroll), patch)
     return `${describeSelector(step.reenroll)} re-enrolled as id ${created.id}`
   }
   if (step.add_device) {
@@ -286,37 +312,34 @@ function applyStep(step: TimelineStep, context: RunContext): string {
     tenant.removeDevice(selectorOf(step.remove_device))
     return `${describeSelector(step.remove_device)} removed`
   }
+  return undefined
+}
+
+/** Applies a step that changes OAuth clients or the tenant code; undefined for other steps. */
+function applyCredentialStep(step: TimelineStep, context: RunContext): string | undefined {
+  const tenant = context.server.tenant
+  const defaultClient = clientsOf(context.spec)[0]?.client_id ?? ''
   if (step.rotate_secret) return rotateSecret(step.rotate_secret, tenant, context, defaultClient)
   if (step.disable_client) {
-    tenant.disableClient(step.disable_client.client_id ?? defaultClient)
-    return `client ${step.disable_client.client_id ?? defaultClient} disabled`
+    const clientId = step.disable_client.client_id ?? defaultClient
+    tenant.disableClient(clientId)
+    return `client ${clientId} disabled`
   }
   if (step.enable_client) {
-    tenant.enableClient(step.enable_client.client_id ?? defaultClient)
-    return `client ${step.enable_client.client_id ?? defaultClient} enabled`
+    const clientId = step.enable_client.client_id ?? defaultClient
+    tenant.enableClient(clientId)
+    return `client ${clientId} enabled`
   }
   if (step.revoke_tokens) {
-    tenant.revokeTokens(step.revoke_tokens.client_id ?? defaultClient)
-    return `tokens of ${step.revoke_tokens.client_id ?? defaultClient} revoked`
+    const clientId = step.revoke_tokens.client_id ?? defaultClient
+    tenant.revokeTokens(clientId)
+    return `tokens of ${clientId} revoked`
   }
   if (step.set_tenant_code !== undefined) {
     tenant.setTenantCode(step.set_tenant_code)
     return 'tenant code changed'
   }
-  if (step.add_fault) {
-    const id = context.server.emulator.addFault(toFaultRule(step.add_fault, context.startMs))
-    return `fault ${id} added (${step.add_fault.effect.type})`
-  }
-  if (step.remove_fault !== undefined) {
-    context.server.emulator.removeFault(step.remove_fault)
-    return `fault ${step.remove_fault} removed`
-  }
-  if (step.clear_faults) {
-    context.server.emulator.clearFaults()
-    return 'faults cleared'
-  }
-  if (step.cloudflare_devices) return changeCloudflareDevices(step.cloudflare_devices, context)
-  throw new Error('the step has no action')
+  return undefined
 }
 
 function rotateSecret(
@@ -419,7 +442,7 @@ function fleetRecords(server: RunningMockServer): Array<{ serialNumber: string; 
   return found
 }
 
-/** The Cloudflare device list: explicit devices plus the mirrored fleet. */
+/** Builds the Cloudflare device list: explicit devices, then the mirrored fleet. */
 function buildCloudflareDevices(spec: ScenarioSpec, server: RunningMockServer): CloudflareDevice[] {
   const devices = (spec.cloudflare?.devices ?? []).map(toCloudflareDevice)
   const mirror = spec.cloudflare?.mirror_fleet

@@ -105,9 +105,9 @@ export function describeValue(value: unknown): string {
 }
 
 /**
- * Collapses anyOf branches to one error. When the value has the type one
- * branch wants, that branch's own errors are kept since they are specific;
- * otherwise a single error lists every accepted form.
+ * Collapses anyOf branches to one error. When the value has the type of one
+ * branch, that branch's own errors are kept because they are specific.
+ * Otherwise a single error lists every accepted form.
  */
 function simplifyErrors(errors: ErrorObject[]): ErrorObject[] {
   const anyOfs = errors.filter((error) => error.keyword === 'anyOf')
@@ -200,7 +200,7 @@ function valueAt(root: unknown, path: PathSegment[]): unknown {
   return current
 }
 
-/** The allowed word nearest to `word` by edit distance, when it is close enough to be a typo. */
+/** Finds the allowed word nearest to `word` by edit distance, when it is close enough to be a typo. */
 export function closest(word: string, allowed: string[]): string | undefined {
   let best: string | undefined
   let bestDistance = Infinity

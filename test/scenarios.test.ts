@@ -49,7 +49,7 @@ for (const [file, scenarios] of bundled) {
   })
 }
 
-/** A bundled scenario by name, deep-copied so a test can change its expectations. */
+/** Returns a deep copy of the bundled scenario `name`, so a test can change its expectations. */
 function bundledScenario(name: string): LoadedScenario {
   for (const list of bundled.values()) {
     const found = list.find((scenario) => scenario.name === name)
