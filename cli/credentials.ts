@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { TenantSpec } from '../mock-workspace-one/types'
 
-/** Where a client logs in to a running emulator, as `serve --json` prints it. */
+/** Login details of a running emulator, as `serve --json` prints them. */
 export interface Credentials {
   clientId: string
   clientSecret: string
@@ -16,7 +16,7 @@ function derive(seed: number, purpose: string, length: number): string {
 export const DEFAULT_CLIENT_ID = 'ws1sim-client'
 
 /**
- * The tenant `ws1sim serve` creates without --scenario or --state: one
+ * Builds the tenant `ws1sim serve` creates without --scenario or --state: one
  * organization group, one enabled OAuth client and a generated fleet.
  */
 export function defaultTenantSpec(seed: number, deviceCount: number): TenantSpec {

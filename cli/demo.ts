@@ -18,11 +18,11 @@ export interface DemoOptions {
   logLevel: string
 }
 
-// Bundled files tried in order for the default story: a flag that flips and
-// the latency until Access and Gateway see it tells the most in one run.
+// Bundled files tried in order for the default story. A flag that flips, with
+// the delay until Access and Gateway see it, shows the most in one run.
 const PREFERRED_DEMO_FILES = [/flag-flip/, /latency/, /flip/, /^basic-flags\.ya?ml$/]
 
-/** Finds the bundled scenario file the demo tells by default. */
+/** Finds the bundled scenario file the demo runs by default. */
 export function defaultDemoFile(dir: string = scenariosDir()): string {
   const files = readdirSync(dir)
     .filter((name) => /\.ya?ml$/.test(name))

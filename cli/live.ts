@@ -52,7 +52,7 @@ async function listFleet(server: RunningMockServer, adminToken: string | undefin
     const response = await fetch(`${server.adminUrl}/devices?offset=${offset}&limit=${pageSize}`, {
       headers: adminToken === undefined ? {} : { authorization: `Bearer ${adminToken}` },
     })
-    if (!response.ok) throw new Error(`GET ${server.adminUrl}/devices answered HTTP ${response.status}`)
+    if (!response.ok) throw new Error(`GET ${server.adminUrl}/devices failed with HTTP ${response.status}`)
     const body = (await response.json()) as { total: number; devices: AdminDevice[] }
     devices.push(...body.devices)
     if (body.devices.length === 0 || devices.length >= body.total) return devices

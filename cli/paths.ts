@@ -31,7 +31,7 @@ function readPackageName(manifest: string): string | undefined {
   return undefined
 }
 
-/** The bundled scenarios folder. */
+/** Returns the bundled scenarios folder. */
 export function scenariosDir(): string {
   return path.join(packageRoot(), 'scenarios')
 }

@@ -203,8 +203,9 @@ function commanderExitCode(error: CommanderError): number {
 
 /**
  * Parses `args` (without the node and script paths), runs the command and
- * returns its exit status. Never throws: user errors print one clear message,
- * unexpected errors one line (with the stack when --verbose or DEBUG=ws1sim).
+ * returns its exit status. Errors are caught here: a usage error prints its
+ * message, and an unexpected error prints one line, plus the stack trace
+ * with --verbose or DEBUG=ws1sim.
  */
 export async function runCli(args: string[], io: CliIo): Promise<number> {
   const result = { code: ExitCode.ok as number }

@@ -17,8 +17,8 @@ export function gatewaySeesAt(ms: number): number {
   return (Math.floor(ms / GATEWAY_REFRESH_MS) + 1) * GATEWAY_REFRESH_MS
 }
 
-// Later polls list their requests only when something notable happened; the
-// first poll lists up to this many so the reader sees the token and paging.
+// The first poll lists up to this many requests, so the reader sees the token
+// and the paging. Later polls list only token requests and non-2xx answers.
 const MAX_REQUEST_LINES = 8
 
 type RequestEvent = Extract<RunEvent, { type: 'request' }>
@@ -38,7 +38,7 @@ export interface StoryStep {
   detail: string
 }
 
-/** What the story collected, for the summary at its end. */
+/** Story lines plus the changes and steps the summary needs. */
 export interface StoryState {
   lines: string[]
   changes: StoryChange[]
@@ -54,7 +54,9 @@ function describeRequest(event: RequestEvent, palette: Palette): string {
     .map(([key, value]) => `${key}=${value}`)
     .join('&')
   const target = query === '' ? event.path : `${event.path}?${query}`
-  const note = event.status === 204 ? '  (no content)' : event.status === 429 ? '  (rate limited)' : ''
+  let note = ''
+  if (event.status === 204) note = '  (no content)'
+  if (event.status === 429) note = '  (rate limited)'
   return `${event.method} ${target} -> ${status}${note}`
 }
 
