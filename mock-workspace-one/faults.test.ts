@@ -3,6 +3,7 @@ import type { FaultRequest } from './faults'
 
 function request(overrides: Partial<FaultRequest> = {}): FaultRequest {
   return {
+    endpoint: 'api',
     path: '/mdm/devices/search',
     method: 'GET',
     query: {},
@@ -29,6 +30,15 @@ describe('FaultEngine', () => {
     engine.add({ match: { fromNth: 2 }, effect: { type: 'premature-204' }, times: 2 })
     const fired = [1, 2, 3, 4, 5].map(() => engine.evaluate(request()).length)
     expect(fired).toEqual([0, 1, 1, 0, 0])
+  })
+
+  it('applies pathless rules to /API only', () => {
+    const engine = new FaultEngine(1)
+    engine.add({ effect: { type: 'reset' } })
+    engine.add({ match: { path: '/connect/token' }, effect: { type: 'reset' } })
+    const token = request({ endpoint: 'token', path: '/connect/token' })
+    expect(engine.evaluate(token)).toHaveLength(1)
+    expect(engine.evaluate(request())).toHaveLength(1)
   })
 
   it('matches one path segment with a star', () => {

@@ -6,6 +6,8 @@ export type FaultEffect = FaultRule['effect']
 
 /** A request as fault matching sees it. */
 export interface FaultRequest {
+  /** Which endpoint family received the request. */
+  endpoint: 'api' | 'token'
   /** Path without the `/API` prefix, lowercased, for example `/mdm/devices/search`. */
   path: string
   method: string
@@ -29,7 +31,9 @@ interface FaultState {
 /**
  * Deterministic fault rules. A rule counts every request that matches its
  * path, method, query, client and time window; `nth`, `fromNth`,
- * `probability` and `times` then decide whether it fires. Probability draws
+ * `probability` and `times` then decide whether it fires. A rule without a
+ * path matches /API requests only, so token requests reach a token
+ * endpoint rule only when its path names that endpoint. Probability draws
  * come from a generator seeded by the emulator seed and the rule id, so a
  * replay fires on the same calls.
  */
@@ -106,7 +110,9 @@ export class FaultEngine {
   private matches(state: FaultState, request: FaultRequest): boolean {
     const match = state.rule.match ?? {}
     if (match.method !== undefined && match.method.toUpperCase() !== request.method) return false
-    if (state.pathSegments !== undefined && !pathMatches(state.pathSegments, request.path)) {
+    if (state.pathSegments === undefined) {
+      if (request.endpoint !== 'api') return false
+    } else if (!pathMatches(state.pathSegments, request.path)) {
       return false
     }
     for (const [key, value] of state.query) {

@@ -222,6 +222,7 @@ function safeTenant(emulator: Emulator, name: string): Tenant | undefined {
 
 function evaluateFaults(emulator: Emulator, exchange: ApiExchange): Array<FaultRule & { id: string }> {
   return emulator.faults.evaluate({
+    endpoint: 'api',
     path: exchange.req.path.toLowerCase().replace(/\/+$/, '') || '/',
     method: exchange.req.method,
     query: exchange.queryLower,

@@ -143,3 +143,40 @@ describe('token endpoint', () => {
     expect(JSON.stringify(entry)).not.toContain('secret a')
   })
 })
+
+describe('token endpoint faults', () => {
+  const credentials = form({ grant_type: 'client_credentials', client_id: 'client-a', client_secret: 'secret a+/=' })
+
+  it('fails the nth token request with a status', async () => {
+    const { app, emulator } = setup()
+    emulator.addFault({ id: 'auth-down', match: { path: '/connect/token', nth: 1 }, effect: { type: 'status', status: 503 } })
+    const failed = await request(app).post('/connect/token').type('form').send(credentials)
+    expect(failed.status).toBe(503)
+    expect(failed.body).toEqual({ error: 'temporarily_unavailable' })
+    expect(emulator.journal().at(-1)?.faultId).toBe('auth-down')
+    const retried = await request(app).post('/connect/token').type('form').send(credentials)
+    expect(retried.status).toBe(200)
+  })
+
+  it('rate-limits token requests of one client', async () => {
+    const { app, emulator } = setup()
+    emulator.addFault({ match: { path: '/connect/token', clientId: 'client-a' }, effect: { type: 'rate-limit', retryAfter: 5 } })
+    const response = await request(app).post('/connect/token').type('form').send(credentials)
+    expect(response.status).toBe(429)
+    expect(response.headers['retry-after']).toBe('5')
+    expect(emulator.journal().at(-1)?.retryAfter).toBe('5')
+  })
+
+  it('leaves tokens alone for API path faults', async () => {
+    const { app, emulator } = setup()
+    emulator.addFault({ match: { path: '/mdm/devices/search' }, effect: { type: 'reset' } })
+    const response = await request(app).post('/connect/token').type('form').send(credentials)
+    expect(response.status).toBe(200)
+  })
+
+  it('truncates a token response', async () => {
+    const { app, emulator } = setup()
+    emulator.addFault({ match: { path: '/connect/token' }, effect: { type: 'truncated-body', bytes: 10 } })
+    await expect(request(app).post('/connect/token').type('form').send(credentials)).rejects.toThrow()
+  })
+})

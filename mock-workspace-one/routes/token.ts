@@ -1,8 +1,11 @@
 import express, { type Request, type Response, type Router } from 'express'
-import { JSON_CONTENT_TYPE } from '../headers'
+import { serverErrorHtml } from '../errors'
+import { normalizeFaultPath } from '../faults'
+import { HTML_CONTENT_TYPE, JSON_CONTENT_TYPE } from '../headers'
 import { redactHeaders } from '../journal'
 import { parseBasicAuth, secretMatches } from '../oauth'
 import type { Emulator } from '../emulator'
+import type { FaultRule } from '../types'
 
 /** Token endpoint paths: the SaaS token service and on-premises servers. */
 export const TOKEN_PATHS = ['/connect/token', '/oauth/token']
@@ -10,6 +13,7 @@ export const TOKEN_PATHS = ['/connect/token', '/oauth/token']
 type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type'
 
 interface TokenOutcome {
+  /** 0 when a fault reset the connection. */
   status: number
   body: Buffer
   clientId: string | null
@@ -17,12 +21,74 @@ interface TokenOutcome {
   tokenId: string | null
   /** Why a request was rejected, for the log; never a secret. */
   reason?: string
+  faultId?: string
+  retryAfter?: string
+}
+
+/** Fault effects that replace the token response; delay and the body faults act on it instead. */
+const TERMINAL_TOKEN_FAULTS = new Set(['status', 'rate-limit', 'reset', 'html-error', 'premature-204'])
+
+function evaluateTokenFaults(emulator: Emulator, req: Request): Array<FaultRule & { id: string }> {
+  const form = (req.body ?? {}) as Record<string, unknown>
+  const basic = parseBasicAuth(req.headers.authorization)
+  const clientId = basic?.username ?? formField(form, 'client_id') ?? null
+  return emulator.faults.evaluate({
+    endpoint: 'token',
+    path: normalizeFaultPath(req.path),
+    method: req.method,
+    query: {},
+    clientId,
+    now: emulator.clock.now(),
+  })
+}
+
+/**
+ * Sends the response a fault puts in place of a token response. A status
+ * without a body gets the OAuth error `temporarily_unavailable`.
+ */
+function sendTokenFault(req: Request, res: Response, effect: FaultRule['effect']): TokenOutcome {
+  const base = { clientId: null, tenant: null, tokenId: null, reason: `fault ${effect.type}` }
+  if (effect.type === 'reset') {
+    req.socket.destroy()
+    return { ...base, status: 0, body: Buffer.alloc(0) }
+  }
+  if (effect.type === 'premature-204') {
+    res.status(204).end()
+    return { ...base, status: 204, body: Buffer.alloc(0) }
+  }
+  if (effect.type === 'html-error') {
+    const status = effect.status ?? 500
+    const body = Buffer.from(serverErrorHtml(status))
+    res.status(status).setHeader('content-type', HTML_CONTENT_TYPE)
+    res.end(body)
+    return { ...base, status, body }
+  }
+  if (effect.type === 'rate-limit') {
+    const retryAfter = String(effect.retryAfter ?? 60)
+    const body = Buffer.from(JSON.stringify({ error: 'temporarily_unavailable' }))
+    res.status(429).setHeader('retry-after', retryAfter)
+    res.setHeader('content-type', JSON_CONTENT_TYPE)
+    res.end(body)
+    return { ...base, status: 429, body, retryAfter }
+  }
+  if (effect.type !== 'status') return { ...base, status: 500, body: Buffer.alloc(0) }
+  const headers = Object.fromEntries(Object.entries(effect.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]))
+  const body =
+    effect.body === undefined
+      ? Buffer.from(JSON.stringify({ error: 'temporarily_unavailable' }))
+      : Buffer.from(typeof effect.body === 'string' ? effect.body : JSON.stringify(effect.body))
+  res.status(effect.status)
+  res.setHeader('content-type', typeof effect.body === 'string' ? 'text/plain; charset=utf-8' : JSON_CONTENT_TYPE)
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
+  res.end(effect.status === 204 || effect.status === 304 ? undefined : body)
+  return { ...base, status: effect.status, body }
 }
 
 /**
  * Creates the OAuth 2.0 token endpoint (client credentials grant only).
  * Clients authenticate with `client_id` and `client_secret` in the form body
- * or with HTTP Basic, not both. Errors are 400 with an OAuth error body;
+ * or with HTTP Basic, not both. Fault rules whose path is `/connect/token`
+ * or `/oauth/token` apply here too. Errors are 400 with an OAuth error body;
  * `invalid_client` carries no description, as IdentityServer sends it, so
  * the body does not tell an unknown client from a wrong secret.
  */
@@ -30,15 +96,40 @@ export function createTokenRouter(emulator: Emulator): Router {
   const router = express.Router({ caseSensitive: false })
   const parseForm = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 100 })
 
-  router.post(TOKEN_PATHS, parseForm, (req: Request, res: Response) => {
+  router.post(TOKEN_PATHS, parseForm, async (req: Request, res: Response) => {
     const startedAt = performance.now()
+    const fired = emulator.faults.size === 0 ? [] : evaluateTokenFaults(emulator, req)
+    for (const rule of fired) {
+      if (rule.effect.type === 'delay') await emulator.clock.sleep(rule.effect.ms)
+    }
+    const terminal = fired.find((rule) => TERMINAL_TOKEN_FAULTS.has(rule.effect.type))
+    if (terminal !== undefined) {
+      const outcome = sendTokenFault(req, res, terminal.effect)
+      recordTokenRequest(emulator, req, { ...outcome, faultId: terminal.id }, startedAt)
+      return
+    }
+
     const outcome = issueToken(emulator, req)
     res.status(outcome.status)
     res.setHeader('content-type', JSON_CONTENT_TYPE)
     res.setHeader('cache-control', 'no-store')
     res.setHeader('pragma', 'no-cache')
-    res.end(outcome.body)
-    recordTokenRequest(emulator, req, outcome, startedAt)
+    const bodyFault = fired.find((rule) => rule.effect.type === 'malformed-json' || rule.effect.type === 'truncated-body')
+    if (bodyFault === undefined) {
+      res.end(outcome.body)
+      recordTokenRequest(emulator, req, outcome, startedAt)
+      return
+    }
+    const half = outcome.body.subarray(0, Math.floor(outcome.body.length / 2))
+    if (bodyFault.effect.type === 'truncated-body') {
+      const sent = outcome.body.subarray(0, Math.min(bodyFault.effect.bytes ?? half.length, outcome.body.length - 1))
+      res.setHeader('content-length', outcome.body.length)
+      res.write(sent, () => req.socket.destroy())
+      recordTokenRequest(emulator, req, { ...outcome, body: sent, faultId: bodyFault.id }, startedAt)
+      return
+    }
+    res.end(half)
+    recordTokenRequest(emulator, req, { ...outcome, body: half, faultId: bodyFault.id }, startedAt)
   })
 
   router.all(TOKEN_PATHS, (req: Request, res: Response) => {
@@ -173,9 +264,9 @@ function recordTokenRequest(
     responseBytes: outcome.body.length,
     tokenId: outcome.tokenId,
     tokenRejected: false,
-    retryAfter: null,
+    retryAfter: outcome.retryAfter ?? null,
     rateLimitRemaining: null,
-    faultId: null,
+    faultId: outcome.faultId ?? null,
     durationMs,
   })
   if (outcome.status === 200) {
