@@ -47,7 +47,11 @@ function verdicts(outcome: PollOutcome): Record<string, Expected> {
 
 beforeAll(() => nock.disableNetConnect())
 afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
+afterAll(() => {
+  nock.enableNetConnect()
+  // Unpatch http and fetch so later test files in this worker use real sockets.
+  nock.restore()
+})
 
 interface Row {
   name: string

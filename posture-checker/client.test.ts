@@ -45,7 +45,11 @@ afterEach(() => {
   nock.abortPendingRequests()
   nock.cleanAll()
 })
-afterAll(() => nock.enableNetConnect())
+afterAll(() => {
+  nock.enableNetConnect()
+  // Unpatch http and fetch so later test files in this worker use real sockets.
+  nock.restore()
+})
 
 describe('token handling', () => {
   test('sends client credentials in the form body', async () => {

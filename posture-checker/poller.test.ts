@@ -31,7 +31,11 @@ function createPoller() {
 
 beforeAll(() => nock.disableNetConnect())
 afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
+afterAll(() => {
+  nock.enableNetConnect()
+  // Unpatch http and fetch so later test files in this worker use real sockets.
+  nock.restore()
+})
 
 describe('Poller', () => {
   test('polls now and then every interval', async () => {

@@ -67,7 +67,11 @@ function byDevice(outcome: PollOutcome): Record<string, { status: string; reason
 
 beforeAll(() => nock.disableNetConnect())
 afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
+afterAll(() => {
+  nock.enableNetConnect()
+  // Unpatch http and fetch so later test files in this worker use real sockets.
+  nock.restore()
+})
 
 const bug02Devices = [makeDevice('d-0001', serial(1)), makeDevice('d-0700', serial(700)), makeDevice('d-1173', serial(1173))]
 
