@@ -45,6 +45,18 @@ describe('Emulator', () => {
     expect(() => createEmulator(tenants)).toThrow(message)
   })
 
+  it.each([
+    [{ tokenLifetimeSeconds: 0 }, 'tenants[0].tokenLifetimeSeconds'],
+    [{ dailyQuota: -1 }, 'tenants[0].dailyQuota'],
+    [{ throttlePerMinute: 1.5 }, 'tenants[0].throttlePerMinute'],
+    [{ name: '' }, 'tenants[0].name'],
+    [{ tenantCode: '' }, 'tenants[0].tenantCode'],
+    [{ clients: 'client-a' }, 'tenants[0].clients'],
+  ])('names an invalid tenant setting %#', (override, field) => {
+    const spec = { ...tenant('Acme', 'A', 'a'), ...override } as TenantSpec
+    expect(() => createEmulator([spec])).toThrow(field)
+  })
+
   it('rejects an empty tenant list', () => {
     expect(() => createEmulator([])).toThrow('options.tenants is empty')
   })

@@ -40,6 +40,14 @@ describe('RateLimiter', () => {
     expect(limiter.consume(START + 60_000).allowed).toBe(true)
   })
 
+  it('peeks without counting', () => {
+    const limiter = new RateLimiter(5, 0)
+    const peeked = limiter.peek(START)
+    expect(peeked?.remaining).toBe(5)
+    expect(peeked?.resetEpochSeconds).toBe((START + 86_400_000) / 1000)
+    expect(limiter.consume(START + 1).headers?.remaining).toBe(4)
+  })
+
   it('sends no headers when the quota is off', () => {
     const limiter = new RateLimiter(0, 0)
     expect(limiter.consume(START).headers).toBeUndefined()

@@ -37,16 +37,9 @@ export class RateLimiter {
     this.throttlePerMinute = throttlePerMinute
   }
 
-  /** Counts one request at `now` and says whether it may proceed. */
+  /** Counts one request at `now` and decides whether it may proceed. */
   consume(now: number): RateLimitDecision {
-    if (now >= this.dayWindowEnd) {
-      this.dayWindowEnd = now + DAY_MS
-      this.dayUsed = 0
-    }
-    if (now >= this.minuteWindowEnd) {
-      this.minuteWindowEnd = now + MINUTE_MS
-      this.minuteUsed = 0
-    }
+    this.rollWindows(now)
 
     if (this.dailyQuota > 0 && this.dayUsed >= this.dailyQuota) {
       return {
@@ -72,8 +65,27 @@ export class RateLimiter {
     return { allowed: true, headers: this.headers() }
   }
 
-  /** Current header values without counting a request; undefined when the quota is off. */
-  headers(): RateLimitHeaders | undefined {
+  /**
+   * Returns the header values at `now` without counting a request, starting
+   * a new window when the last one ended. Undefined when the quota is off.
+   */
+  peek(now: number): RateLimitHeaders | undefined {
+    this.rollWindows(now)
+    return this.headers()
+  }
+
+  private rollWindows(now: number): void {
+    if (now >= this.dayWindowEnd) {
+      this.dayWindowEnd = now + DAY_MS
+      this.dayUsed = 0
+    }
+    if (now >= this.minuteWindowEnd) {
+      this.minuteWindowEnd = now + MINUTE_MS
+      this.minuteUsed = 0
+    }
+  }
+
+  private headers(): RateLimitHeaders | undefined {
     if (this.dailyQuota <= 0) return undefined
     return {
       limit: this.dailyQuota,

@@ -52,6 +52,37 @@ export function defaultTenantSpec(seed: number): TenantSpec {
   }
 }
 
+/** Checks the settings the HTTP layer reads; the device store checks devices and fleets. */
+function checkTenantSpec(spec: TenantSpec, index: number): void {
+  const where = `tenants[${index}]`
+  if (typeof spec !== 'object' || spec === null) throw new TypeError(`${where} must be an object.`)
+  if (typeof spec.name !== 'string' || spec.name.trim() === '') {
+    throw new TypeError(`${where}.name must be a non-empty string, got ${JSON.stringify(spec.name)}.`)
+  }
+  if (typeof spec.tenantCode !== 'string' || spec.tenantCode.trim() === '') {
+    throw new TypeError(`${where}.tenantCode must be a non-empty string, got ${JSON.stringify(spec.tenantCode)}.`)
+  }
+  const counts: Array<[string, unknown, number]> = [
+    ['tokenLifetimeSeconds', spec.tokenLifetimeSeconds, 1],
+    ['dailyQuota', spec.dailyQuota, 0],
+    ['throttlePerMinute', spec.throttlePerMinute, 0],
+    ['groupId', spec.groupId, 1],
+  ]
+  for (const [field, value, min] of counts) {
+    if (value === undefined) continue
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+      throw new TypeError(`${where}.${field} must be an integer of at least ${min}, got ${JSON.stringify(value)}.`)
+    }
+  }
+  for (const [field, value] of [
+    ['clients', spec.clients],
+    ['admins', spec.admins],
+    ['devices', spec.devices],
+  ] as const) {
+    if (value !== undefined && !Array.isArray(value)) throw new TypeError(`${where}.${field} must be an array.`)
+  }
+}
+
 function groupIdOf(spec: TenantSpec, index: number): number {
   return spec.groupId ?? 570 + index
 }
@@ -110,6 +141,7 @@ export class Tenant implements TenantControl {
     private readonly context: TenantContext,
     store?: DeviceStore,
   ) {
+    checkTenantSpec(spec, index)
     this.name = spec.name
     this.code = spec.tenantCode
     this.groupId = groupIdOf(spec, index)

@@ -81,7 +81,7 @@ export function createApiHandler(
       const terminal = fired.find((rule) => !isPreFault(rule.effect) && !isBodyFault(rule.effect))
       if (terminal !== undefined) {
         exchange.faultId = terminal.id
-        exchange.rateLimit = exchange.tenant?.rateLimiter.headers()
+        exchange.rateLimit = exchange.tenant?.rateLimiter.peek(exchange.now)
         sendTerminalFault(emulator, exchange, terminal.effect)
         return
       }
