@@ -360,7 +360,9 @@ function describeAdminError(error: unknown): { status: number; code: string; mes
   const message = error instanceof Error ? error.message : String(error)
   if (error instanceof Error && error.name === 'StoreError') {
     const code = String((error as { code?: unknown }).code ?? 'invalid_spec')
-    const status = code === 'not_found' ? 404 : code === 'conflict' ? 409 : 400
+    let status = 400
+    if (code === 'not_found') status = 404
+    if (code === 'conflict') status = 409
     return { status, code, message }
   }
   if (error instanceof TypeError || error instanceof RangeError) {

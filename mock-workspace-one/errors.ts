@@ -53,14 +53,14 @@ export function deviceNotFound(): ApiError {
   return new ApiError(404, 5061, 'Device not found for this request.')
 }
 
-/** A 400 that names the query field or header at fault and how to fix it. */
+/** Creates a 400 that names the query field or header at fault and how to fix it. */
 export function invalidParameter(field: string, value: string, expected: string): ApiError {
   return new ApiError(400, 400, `Invalid value '${value}' for '${field}': ${expected}`)
 }
 
 /**
- * An ASP.NET-style error page for the `html-error` fault, as a gateway or
- * the IIS host sends it when the application fails.
+ * Builds the ASP.NET-style error page of the `html-error` fault, like the
+ * page an IIS host or gateway sends when the application fails.
  */
 export function serverErrorHtml(status: number): string {
   const title = status === 504 ? 'Gateway Timeout' : 'Runtime Error'

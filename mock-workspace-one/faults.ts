@@ -4,9 +4,9 @@ import type { FaultRule } from './types'
 
 export type FaultEffect = FaultRule['effect']
 
-/** A request as fault matching sees it. */
+/** The request attributes that fault rules match on. */
 export interface FaultRequest {
-  /** Which endpoint family received the request. */
+  /** Endpoint family of the request: the REST API or the token endpoint. */
   endpoint: 'api' | 'token'
   /** Path without the `/API` prefix, lowercased, for example `/mdm/devices/search`. */
   path: string

@@ -27,7 +27,7 @@ export function secretMatches(client: OAuthClient, presented: string): boolean {
   return timingSafeEqual(hashSecret(presented), client.secretHash)
 }
 
-/** What the emulator remembers about an issued access token; never the token itself in logs. */
+/** Stored facts about one issued access token. The token string itself is only the map key. */
 export interface TokenRecord {
   /** Opaque id for the journal and logs. */
   tokenId: string

@@ -7,7 +7,8 @@ import type { RunningMockServer } from './types'
 /**
  * Starts the emulator on `options.host` (default 127.0.0.1) and
  * `options.port` (default 0, a free port), over HTTPS when `options.tls` is
- * given. `close()` drops open keep-alive connections, so it never hangs.
+ * given. `close()` drops open keep-alive connections, so an idle client cannot hold
+ * it open.
  */
 export async function startMockServer(options: CreateMockServerOptions = {}): Promise<RunningMockServer> {
   const { app, emulator } = createMockServer(options)

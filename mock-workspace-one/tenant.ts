@@ -42,7 +42,7 @@ export function generateClientSecret(seed: number, label: string): string {
   return deriveBytes(seed, `client-secret:${label}`, 0).toString('base64url').slice(0, 40)
 }
 
-/** The tenant used when options name none: one client and a seeded fleet of 20. */
+/** Builds the tenant used when options name none: one client and a seeded fleet of 20. */
 export function defaultTenantSpec(seed: number): TenantSpec {
   return {
     name: DEFAULT_TENANT_NAME,

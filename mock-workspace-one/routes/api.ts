@@ -36,11 +36,12 @@ type Credentials =
   | { kind: 'none' }
 
 /**
- * Creates the handler of everything under /API. The steps, in order:
- * route lookup (unknown paths get the ASP.NET 404 page), credential
- * parsing, fault rules (delay, expire-token and mutate-fleet act first,
- * other effects replace the response), authentication and tenant code,
- * rate limits, the endpoint, then faults that rewrite the body.
+ * Creates the handler of everything under /API. It first looks up the
+ * route, and unknown paths get the ASP.NET 404 page. It then reads the
+ * credentials and evaluates fault rules: delay, expire-token and
+ * mutate-fleet act first, and other effects replace the response. Next come
+ * authentication, the tenant code and rate limits. Last, the endpoint
+ * renders its body, which a body fault may rewrite.
  */
 export function createApiHandler(
   emulator: Emulator,

@@ -2,7 +2,7 @@ import type { Request } from 'express'
 import type { VersionHeaders } from '../headers'
 import type { Tenant } from '../tenant'
 
-/** What a route handler returns: a rendered body, or 204 No Content. */
+/** Result of a route handler: a rendered body, or 204 No Content. */
 export type ApiResult =
   | { status: number; body: Buffer; contentType?: string; page?: PageInfo }
   | { status: 204; body?: undefined; page?: PageInfo }
@@ -66,9 +66,10 @@ export function compileRoute(route: RouteDefinition): CompiledRoute {
 }
 
 /**
- * Picks the version to serve. Real tenants never answer 406 here: they serve
- * the highest version not above the requested one, or the lowest they have,
- * and say which in `x-api-version`. No requested version means the lowest.
+ * Picks the version to serve. Recorded real tenants send 200 rather than
+ * 406 here, in the highest version not above the requested one, or else the
+ * lowest they have, and name it in `x-api-version`. No requested version
+ * means the lowest.
  */
 export function negotiateVersion(versions: number[], requested: number): number {
   const lowest = versions[0] ?? 1

@@ -19,14 +19,38 @@ interface TokenOutcome {
   clientId: string | null
   tenant: string | null
   tokenId: string | null
-  /** Why a request was rejected, for the log; never a secret. */
+  /** Reason for a rejection, for the log. It never contains a secret. */
   reason?: string
   faultId?: string
   retryAfter?: string
 }
 
-/** Fault effects that replace the token response; delay and the body faults act on it instead. */
-const TERMINAL_TOKEN_FAULTS = new Set(['status', 'rate-limit', 'reset', 'html-error', 'premature-204'])
+type TokenTerminalEffect = Extract<
+  FaultRule['effect'],
+  { type: 'status' | 'rate-limit' | 'reset' | 'html-error' | 'premature-204' }
+>
+
+/** Returns whether a fault effect replaces the token response; delay and body faults act on it instead. */
+function isTerminalTokenFault(effect: FaultRule['effect']): effect is TokenTerminalEffect {
+  return ['status', 'rate-limit', 'reset', 'html-error', 'premature-204'].includes(effect.type)
+}
+
+/**
+ * Sends part of a token response: half of it for `malformed-json`, or the
+ * full content-length then some bytes and a closed socket for
+ * `truncated-body`. Returns the bytes sent.
+ */
+function sendBrokenBody(req: Request, res: Response, body: Buffer, effect: FaultRule['effect']): Buffer {
+  const half = body.subarray(0, Math.floor(body.length / 2))
+  if (effect.type !== 'truncated-body') {
+    res.end(half)
+    return half
+  }
+  const sent = body.subarray(0, Math.min(effect.bytes ?? half.length, body.length - 1))
+  res.setHeader('content-length', body.length)
+  res.write(sent, () => req.socket.destroy())
+  return sent
+}
 
 function evaluateTokenFaults(emulator: Emulator, req: Request): Array<FaultRule & { id: string }> {
   const form = (req.body ?? {}) as Record<string, unknown>
@@ -46,49 +70,53 @@ function evaluateTokenFaults(emulator: Emulator, req: Request): Array<FaultRule 
  * Sends the response a fault puts in place of a token response. A status
  * without a body gets the OAuth error `temporarily_unavailable`.
  */
-function sendTokenFault(req: Request, res: Response, effect: FaultRule['effect']): TokenOutcome {
+function sendTokenFault(req: Request, res: Response, effect: TokenTerminalEffect): TokenOutcome {
   const base = { clientId: null, tenant: null, tokenId: null, reason: `fault ${effect.type}` }
-  if (effect.type === 'reset') {
-    req.socket.destroy()
-    return { ...base, status: 0, body: Buffer.alloc(0) }
+  switch (effect.type) {
+    case 'reset':
+      req.socket.destroy()
+      return { ...base, status: 0, body: Buffer.alloc(0) }
+
+    case 'premature-204':
+      res.status(204).end()
+      return { ...base, status: 204, body: Buffer.alloc(0) }
+
+    case 'html-error': {
+      const status = effect.status ?? 500
+      const body = Buffer.from(serverErrorHtml(status))
+      res.status(status).setHeader('content-type', HTML_CONTENT_TYPE)
+      res.end(body)
+      return { ...base, status, body }
+    }
+
+    case 'rate-limit': {
+      const retryAfter = String(effect.retryAfter ?? 60)
+      const body = Buffer.from(JSON.stringify({ error: 'temporarily_unavailable' }))
+      res.status(429).setHeader('retry-after', retryAfter)
+      res.setHeader('content-type', JSON_CONTENT_TYPE)
+      res.end(body)
+      return { ...base, status: 429, body, retryAfter }
+    }
+
+    case 'status': {
+      let body = Buffer.from(JSON.stringify({ error: 'temporarily_unavailable' }))
+      if (typeof effect.body === 'string') body = Buffer.from(effect.body)
+      else if (effect.body !== undefined) body = Buffer.from(JSON.stringify(effect.body))
+      res.status(effect.status)
+      const textBody = typeof effect.body === 'string'
+      res.setHeader('content-type', textBody ? 'text/plain; charset=utf-8' : JSON_CONTENT_TYPE)
+      for (const [name, value] of Object.entries(effect.headers ?? {})) res.setHeader(name.toLowerCase(), value)
+      res.end(effect.status === 204 || effect.status === 304 ? undefined : body)
+      return { ...base, status: effect.status, body }
+    }
   }
-  if (effect.type === 'premature-204') {
-    res.status(204).end()
-    return { ...base, status: 204, body: Buffer.alloc(0) }
-  }
-  if (effect.type === 'html-error') {
-    const status = effect.status ?? 500
-    const body = Buffer.from(serverErrorHtml(status))
-    res.status(status).setHeader('content-type', HTML_CONTENT_TYPE)
-    res.end(body)
-    return { ...base, status, body }
-  }
-  if (effect.type === 'rate-limit') {
-    const retryAfter = String(effect.retryAfter ?? 60)
-    const body = Buffer.from(JSON.stringify({ error: 'temporarily_unavailable' }))
-    res.status(429).setHeader('retry-after', retryAfter)
-    res.setHeader('content-type', JSON_CONTENT_TYPE)
-    res.end(body)
-    return { ...base, status: 429, body, retryAfter }
-  }
-  if (effect.type !== 'status') return { ...base, status: 500, body: Buffer.alloc(0) }
-  const headers = Object.fromEntries(Object.entries(effect.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]))
-  const body =
-    effect.body === undefined
-      ? Buffer.from(JSON.stringify({ error: 'temporarily_unavailable' }))
-      : Buffer.from(typeof effect.body === 'string' ? effect.body : JSON.stringify(effect.body))
-  res.status(effect.status)
-  res.setHeader('content-type', typeof effect.body === 'string' ? 'text/plain; charset=utf-8' : JSON_CONTENT_TYPE)
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
-  res.end(effect.status === 204 || effect.status === 304 ? undefined : body)
-  return { ...base, status: effect.status, body }
 }
 
 /**
  * Creates the OAuth 2.0 token endpoint (client credentials grant only).
  * Clients authenticate with `client_id` and `client_secret` in the form body
  * or with HTTP Basic, not both. Fault rules whose path is `/connect/token`
- * or `/oauth/token` apply here too. Errors are 400 with an OAuth error body;
+ * or `/oauth/token` apply here too. Errors are 400 with an OAuth error body.
  * `invalid_client` carries no description, as IdentityServer sends it, so
  * the body does not tell an unknown client from a wrong secret.
  */
@@ -102,10 +130,11 @@ export function createTokenRouter(emulator: Emulator): Router {
     for (const rule of fired) {
       if (rule.effect.type === 'delay') await emulator.clock.sleep(rule.effect.ms)
     }
-    const terminal = fired.find((rule) => TERMINAL_TOKEN_FAULTS.has(rule.effect.type))
-    if (terminal !== undefined) {
-      const outcome = sendTokenFault(req, res, terminal.effect)
-      recordTokenRequest(emulator, req, { ...outcome, faultId: terminal.id }, startedAt)
+
+    for (const rule of fired) {
+      if (!isTerminalTokenFault(rule.effect)) continue
+      const outcome = sendTokenFault(req, res, rule.effect)
+      recordTokenRequest(emulator, req, { ...outcome, faultId: rule.id }, startedAt)
       return
     }
 
@@ -114,22 +143,16 @@ export function createTokenRouter(emulator: Emulator): Router {
     res.setHeader('content-type', JSON_CONTENT_TYPE)
     res.setHeader('cache-control', 'no-store')
     res.setHeader('pragma', 'no-cache')
-    const bodyFault = fired.find((rule) => rule.effect.type === 'malformed-json' || rule.effect.type === 'truncated-body')
+    const bodyFault = fired.find(
+      (rule) => rule.effect.type === 'malformed-json' || rule.effect.type === 'truncated-body',
+    )
     if (bodyFault === undefined) {
       res.end(outcome.body)
       recordTokenRequest(emulator, req, outcome, startedAt)
       return
     }
-    const half = outcome.body.subarray(0, Math.floor(outcome.body.length / 2))
-    if (bodyFault.effect.type === 'truncated-body') {
-      const sent = outcome.body.subarray(0, Math.min(bodyFault.effect.bytes ?? half.length, outcome.body.length - 1))
-      res.setHeader('content-length', outcome.body.length)
-      res.write(sent, () => req.socket.destroy())
-      recordTokenRequest(emulator, req, { ...outcome, body: sent, faultId: bodyFault.id }, startedAt)
-      return
-    }
-    res.end(half)
-    recordTokenRequest(emulator, req, { ...outcome, body: half, faultId: bodyFault.id }, startedAt)
+    const sent = sendBrokenBody(req, res, outcome.body, bodyFault.effect)
+    recordTokenRequest(emulator, req, { ...outcome, body: sent, faultId: bodyFault.id }, startedAt)
   })
 
   router.all(TOKEN_PATHS, (req: Request, res: Response) => {
