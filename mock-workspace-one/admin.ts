@@ -49,7 +49,7 @@ export function createAdminRouter(emulator: Emulator): Router {
   router.post(
     '/devices',
     route((req, res) => {
-      const created = tenantOf(emulator, req).addDevice(objectBody(req) as unknown as DeviceSpec)
+      const created = tenantOf(emulator, req).addDevice(deviceSpecBody(req) as unknown as DeviceSpec)
       res.status(201)
       return created
     }),
@@ -65,7 +65,7 @@ export function createAdminRouter(emulator: Emulator): Router {
   router.patch(
     '/devices/:ref',
     route((req) => {
-      tenantOf(emulator, req).updateDevice(selectorOf(req), objectBody(req) as Partial<DeviceSpec>)
+      tenantOf(emulator, req).updateDevice(selectorOf(req), deviceSpecBody(req) as Partial<DeviceSpec>)
       return { ok: true }
     }),
   )
@@ -97,7 +97,7 @@ export function createAdminRouter(emulator: Emulator): Router {
   router.post(
     '/devices/:ref/reenroll',
     route((req, res) => {
-      const patch = req.body === undefined ? undefined : (objectBody(req) as Partial<DeviceSpec>)
+      const patch = req.body === undefined ? undefined : (deviceSpecBody(req) as Partial<DeviceSpec>)
       const created = tenantOf(emulator, req).reenroll(selectorOf(req), patch)
       res.status(201)
       return created
@@ -108,7 +108,7 @@ export function createAdminRouter(emulator: Emulator): Router {
     '/fleet/generate',
     route((req) => {
       const tenant = tenantOf(emulator, req)
-      const count = tenant.generateFleet(objectBody(req) as unknown as FleetOptions)
+      const count = tenant.generateFleet(objectBody(req, FLEET_OPTION_FIELDS) as unknown as FleetOptions)
       return { count, total: tenant.deviceCount() }
     }),
   )
@@ -375,6 +375,10 @@ function describeAdminError(error: unknown): { status: number; code: string; mes
   if (type === 'entity.parse.failed') {
     return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' }
   }
+  const status = (error as { status?: unknown }).status
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { status, code: 'bad_request', message: `The request is invalid: ${message}` }
+  }
   if (error instanceof Error && error.message.includes('already exists')) {
     return { status: 409, code: 'conflict', message }
   }
@@ -435,6 +439,50 @@ function objectBody(req: Request, allowed?: string[]): Record<string, unknown> {
     }
   }
   return body
+}
+
+/** Top-level DeviceSpec fields (see types.ts); the device store checks their values. */
+const DEVICE_SPEC_FIELDS = [
+  'id',
+  'uuid',
+  'udid',
+  'serialNumber',
+  'macAddress',
+  'imei',
+  'platform',
+  'model',
+  'oemInfo',
+  'operatingSystem',
+  'ownership',
+  'enrollmentStatus',
+  'userName',
+  'userEmail',
+  'userFullName',
+  'friendlyName',
+  'organizationGroup',
+  'lastSeen',
+  'enrolledOn',
+  'compromised',
+  'policies',
+  'evaluated',
+]
+
+/** Top-level FleetOptions fields (see types.ts); the fleet generator checks their values. */
+const FLEET_OPTION_FIELDS = [
+  'count',
+  'seed',
+  'platforms',
+  'ownership',
+  'unenrolledRate',
+  'policies',
+  'lastSeenSpreadMs',
+  'serialPrefix',
+  'firstId',
+  'quirks',
+]
+
+function deviceSpecBody(req: Request): Record<string, unknown> {
+  return objectBody(req, DEVICE_SPEC_FIELDS)
 }
 
 function requireString(body: Record<string, unknown>, field: string): string {

@@ -103,7 +103,7 @@ function json(body: Buffer): ApiResult {
 function searchDevices(context: RouteContext): ApiResult {
   const version = context.version as ApiVersion
   const parsed = parseSearchQuery(context.query, version)
-  if (!parsed.ok) throw invalidParameter(parsed.field, parsed.value, parsed.message)
+  if (!parsed.ok) throw new ApiError(400, 400, parsed.message)
   const rendered = renderSearch(context.tenant.store, parsed.query, version)
   const keys = version === 3 ? V3_ENVELOPE : V1_ENVELOPE
   if (rendered.status === 204) {
@@ -118,7 +118,7 @@ function searchDevices(context: RouteContext): ApiResult {
 
 function liteSearchDevices(context: RouteContext): ApiResult {
   const parsed = parseLitesearchQuery(context.query)
-  if (!parsed.ok) throw invalidParameter(parsed.field, parsed.value, parsed.message)
+  if (!parsed.ok) throw new ApiError(400, 400, parsed.message)
   const rendered = renderLitesearch(context.tenant.store, parsed.query)
   if (rendered.status === 204) {
     return { status: 204, page: { ...V1_ENVELOPE, page: parsed.query.page, pageSize: parsed.query.pageSize } }
