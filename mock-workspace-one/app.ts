@@ -6,7 +6,7 @@ import { JSON_CONTENT_TYPE } from './headers'
 import { createApiHandler, type InvalidTokenResponse } from './routes/api'
 import { API_ROUTES } from './routes/devices'
 import { compileRoute } from './routes/table'
-import { createTokenRouter } from './routes/token'
+import { createTokenRouter, TOKEN_PATHS } from './routes/token'
 import type { MockServerOptions } from './types'
 
 /** Options of createMockServer: the public MockServerOptions plus emulator-only settings. */
@@ -56,7 +56,8 @@ export function createMockServer(options: CreateMockServerOptions = {}): {
 /**
  * Turns any error that reaches Express into a clean response: 4xx for
  * body-parser errors, 500 for bugs, never a stack trace. Under /API the body
- * has the Workspace ONE shape, elsewhere `{"error","message"}`.
+ * has the Workspace ONE shape, on the token endpoint the OAuth shape, and
+ * elsewhere `{"error","message"}`.
  */
 function createErrorHandler(emulator: Emulator) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
@@ -70,6 +71,10 @@ function createErrorHandler(emulator: Emulator) {
       emulator.logger.error({ err: error, method: req.method, path: req.path }, 'request failed')
     }
     res.status(status)
+    if (TOKEN_PATHS.includes(req.path.toLowerCase())) {
+      res.type('application/json').send({ error: 'invalid_request', error_description: message })
+      return
+    }
     if (/^\/api(\/|$)/i.test(req.path)) {
       res.setHeader('content-type', JSON_CONTENT_TYPE)
       res.end(ws1ErrorBody(status, message, emulator.activityIds.next()))

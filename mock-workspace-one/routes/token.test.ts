@@ -105,6 +105,17 @@ describe('token endpoint', () => {
     expect(response.body.error_description).toContain('application/x-www-form-urlencoded')
   })
 
+  it('rejects a body over 1 MB', async () => {
+    const { app } = setup()
+    const response = await request(app)
+      .post('/connect/token')
+      .type('form')
+      .send(form({ grant_type: 'client_credentials', client_id: 'x'.repeat(1_100_000) }))
+    expect(response.status).toBe(413)
+    expect(response.body.error).toBe('invalid_request')
+    expect(response.body.error_description).toContain('1 MB')
+  })
+
   it('rejects GET with 405', async () => {
     const { app } = setup()
     const response = await request(app).get('/connect/token')
