@@ -21,6 +21,7 @@ type Handler = (req: Request, res: Response) => unknown
  */
 export function createAdminRouter(emulator: Emulator): Router {
   const router = express.Router({ caseSensitive: false })
+  router.use(logControlRequests(emulator))
   router.use(requireAdminToken(emulator))
   router.use(express.json({ limit: '1mb', strict: false }))
 
@@ -321,6 +322,20 @@ const ADMIN_ROUTES = [
   'GET /__admin/snapshot',
   'PUT /__admin/snapshot',
 ]
+
+/** Logs each control request once it completes; bodies are never logged, since they may hold secrets. */
+function logControlRequests(emulator: Emulator) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const startedAt = performance.now()
+    res.once('finish', () => {
+      emulator.logger.info(
+        { method: req.method, path: req.originalUrl.split('?', 1)[0], status: res.statusCode, durationMs: performance.now() - startedAt },
+        'control request completed',
+      )
+    })
+    next()
+  }
+}
 
 function requireAdminToken(emulator: Emulator) {
   const expected = emulator.adminToken === undefined ? undefined : hashSecret(emulator.adminToken)

@@ -4,7 +4,7 @@
  */
 export { createMockServer, type CreateMockServerOptions } from './app'
 export { startMockServer } from './server'
-export { createSystemClock } from './clock'
+export { createManualClock, createSystemClock, type SettableClock } from './clock'
 export { createSelfSignedCertificate, type TlsCertificate } from './tls'
 export { loadState, saveState } from './state'
 export type { InvalidTokenResponse } from './routes/api'

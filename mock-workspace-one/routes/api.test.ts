@@ -469,3 +469,31 @@ describe('journal', () => {
     expect(serialized).not.toContain('CODE-A')
   })
 })
+
+describe('logging', () => {
+  it('logs completed requests without secrets', async () => {
+    const lines: string[] = []
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) })
+    const { app } = createMockServer({ clock: createManualClock(START), seed: 7, logger, tenants: [tenantA()] })
+    const tokenResponse = await request(app)
+      .post('/connect/token')
+      .type('form')
+      .send('grant_type=client_credentials&client_id=client-a&client_secret=secret-a')
+    const accessToken = tokenResponse.body.access_token as string
+    await request(app)
+      .get('/API/mdm/devices/search')
+      .set('Authorization', `Bearer ${accessToken}`)
+      .set('aw-tenant-code', 'CODE-A')
+    await request(app).get('/__admin/tenants')
+    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>)
+    const completed = records.filter((record) => record['msg'] === 'request completed')
+    expect(completed.map((record) => record['path'])).toEqual(['/connect/token', '/API/mdm/devices/search'])
+    expect(completed[1]?.['status']).toBe(200)
+    expect(completed[1]?.['method']).toBe('GET')
+    expect(typeof completed[1]?.['durationMs']).toBe('number')
+    expect(records.some((record) => record['msg'] === 'control request completed')).toBe(true)
+    const text = lines.join('\n')
+    expect(text).not.toContain(accessToken)
+    expect(text).not.toContain('secret-a')
+  })
+})
