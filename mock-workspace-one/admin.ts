@@ -59,7 +59,9 @@ export function createAdminRouter(emulator: Emulator): Router {
     '/devices/:ref',
     route((req) => {
       const device = tenantOf(emulator, req).store.get(selectorOf(req))
-      if (device === undefined) throw new AdminError(404, 'not_found', `Device ${param(req, 'ref')} does not exist.`)
+      if (device === undefined) {
+        throw new AdminError(404, 'not_found', `Device ${param(req, 'ref')} does not exist.`)
+      }
       return { device }
     }),
   )
@@ -328,8 +330,10 @@ function logControlRequests(emulator: Emulator) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const startedAt = performance.now()
     res.once('finish', () => {
+      const path = req.originalUrl.split('?', 1)[0]
+      const durationMs = performance.now() - startedAt
       emulator.logger.info(
-        { method: req.method, path: req.originalUrl.split('?', 1)[0], status: res.statusCode, durationMs: performance.now() - startedAt },
+        { method: req.method, path, status: res.statusCode, durationMs },
         'control request completed',
       )
     })
@@ -357,13 +361,21 @@ function requireAdminToken(emulator: Emulator) {
   }
 }
 
-function sendAdminError(emulator: Emulator, req: Request, res: Response, error: unknown, next: NextFunction): void {
+function sendAdminError(
+  emulator: Emulator,
+  req: Request,
+  res: Response,
+  error: unknown,
+  next: NextFunction,
+): void {
   if (res.headersSent) {
     next(error)
     return
   }
   const { status, code, message } = describeAdminError(error)
-  if (status >= 500) emulator.logger.error({ err: error, method: req.method, path: req.path }, 'control request failed')
+  if (status >= 500) {
+    emulator.logger.error({ err: error, method: req.method, path: req.path }, 'control request failed')
+  }
   res.status(status).json({ error: code, message })
 }
 

@@ -62,7 +62,8 @@ export function createMockServer(options: CreateMockServerOptions = {}): {
 function createErrorHandler(emulator: Emulator) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (res.headersSent) {
-      emulator.logger.error({ err: error, method: req.method, path: req.path }, 'response failed after headers')
+      const fields = { err: error, method: req.method, path: req.path }
+      emulator.logger.error(fields, 'response failed after headers')
       req.socket.destroy()
       return
     }

@@ -126,7 +126,11 @@ export function createApiHandler(
   }
 
   /** Checks credentials and the tenant code; sends the error and returns undefined when they fail. */
-  function authenticate(emulator: Emulator, exchange: ApiExchange, credentials: Credentials): Tenant | undefined {
+  function authenticate(
+    emulator: Emulator,
+    exchange: ApiExchange,
+    credentials: Credentials,
+  ): Tenant | undefined {
     const presentedCode = headerValue(exchange.req, 'aw-tenant-code')
     if (credentials.kind === 'bearer') {
       const { check } = credentials
@@ -313,9 +317,7 @@ function toApiError(emulator: Emulator, exchange: ApiExchange, error: unknown): 
     if (storeCode === 'not_found') return new ApiError(404, 5061, 'Device not found for this request.')
     return new ApiError(400, 400, message)
   }
-  emulator.logger.error(
-    { err: error, method: exchange.req.method, path: exchange.req.path, correlationId: exchange.correlationId },
-    'request failed',
-  )
+  const { req, correlationId } = exchange
+  emulator.logger.error({ err: error, method: req.method, path: req.path, correlationId }, 'request failed')
   return new ApiError(500, 500, 'An internal error occurred in the emulator; see its log for the correlation id.')
 }

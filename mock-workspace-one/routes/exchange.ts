@@ -56,7 +56,12 @@ export function sendRaw(
 }
 
 /** Appends the journal entry and logs the completed request. */
-export function finishExchange(emulator: Emulator, exchange: ApiExchange, status: number, bytes: number): void {
+export function finishExchange(
+  emulator: Emulator,
+  exchange: ApiExchange,
+  status: number,
+  bytes: number,
+): void {
   const durationMs = performance.now() - exchange.startedAt
   const path = exchange.req.originalUrl.split('?', 1)[0] ?? exchange.req.originalUrl
   emulator.journalBuffer.append({

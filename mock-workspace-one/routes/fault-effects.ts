@@ -14,6 +14,9 @@ type TerminalEffect = Exclude<FaultEffect, PreEffect | BodyEffect>
 
 const DEFAULT_RETRY_AFTER_SECONDS = 60
 
+/** Body that malformed-json and truncated-body break when the endpoint had none, as on a 204. */
+const PLACEHOLDER_PAGE = '{"Devices":[{"Id":{"Value":1}}],"Page":0,"PageSize":500,"Total":1}'
+
 /** Effects that act before the request is served and then let it continue. */
 export function isPreFault(effect: FaultEffect): effect is PreEffect {
   return effect.type === 'delay' || effect.type === 'expire-token' || effect.type === 'mutate-fleet'
@@ -102,7 +105,8 @@ function sendStatusFault(
       sendNoContent(emulator, exchange)
       return
     }
-    sendRaw(emulator, exchange, effect.status, Buffer.alloc(0), contentType ?? JSON_CONTENT_TYPE, true, headers)
+    const type = contentType ?? JSON_CONTENT_TYPE
+    sendRaw(emulator, exchange, effect.status, Buffer.alloc(0), type, true, headers)
     return
   }
   let body: Buffer
@@ -113,7 +117,8 @@ function sendStatusFault(
   } else {
     body = Buffer.from(JSON.stringify(effect.body))
   }
-  const type = contentType ?? (typeof effect.body === 'string' ? 'text/plain; charset=utf-8' : JSON_CONTENT_TYPE)
+  const defaultType = typeof effect.body === 'string' ? 'text/plain; charset=utf-8' : JSON_CONTENT_TYPE
+  const type = contentType ?? defaultType
   if (headers['retry-after'] !== undefined) exchange.retryAfter = headers['retry-after']
   sendRaw(emulator, exchange, effect.status, body, type, true, headers)
 }
@@ -141,7 +146,7 @@ export function applyBodyFault(
         envelope[page.totalKey] = bodyEffect.total
       })
     case 'malformed-json': {
-      const full = result.body ?? Buffer.from('{"Devices":[{"Id":{"Value":1}}]}')
+      const full = result.body ?? Buffer.from(PLACEHOLDER_PAGE)
       return { status: 200, body: full.subarray(0, Math.max(1, Math.floor(full.length / 2))) }
     }
     case 'truncated-body':
@@ -165,7 +170,12 @@ function rewriteEnvelope(
   }
   let envelope: Record<string, unknown>
   if (result.body === undefined) {
-    envelope = { [page.listKey]: [], [page.pageKey]: page.page, [page.pageSizeKey]: page.pageSize, [page.totalKey]: 0 }
+    envelope = {
+      [page.listKey]: [],
+      [page.pageKey]: page.page,
+      [page.pageSizeKey]: page.pageSize,
+      [page.totalKey]: 0,
+    }
   } else {
     const parsed: unknown = JSON.parse(result.body.toString('utf8'))
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return result
@@ -182,7 +192,7 @@ function sendTruncated(
   result: ApiResult,
   bytes: number | undefined,
 ): void {
-  const full = result.body ?? Buffer.from('{"Devices":[{"Id":{"Value":1}}],"Page":0,"PageSize":500,"Total":1}')
+  const full = result.body ?? Buffer.from(PLACEHOLDER_PAGE)
   const sent = Math.min(bytes ?? Math.floor(full.length / 2), full.length - 1)
   const { res, req } = exchange
   res.statusCode = result.status === 204 ? 200 : result.status

@@ -62,7 +62,8 @@ export function compileRoute(route: RouteDefinition): CompiledRoute {
   for (let requested = 0; requested <= MAX_CACHED_VERSION; requested++) {
     versionHeaders.push({ served: `v${negotiateVersion(route.versions, requested)}`, supported })
   }
-  return { ...route, segments: route.path.split('/').filter((part) => part !== ''), supported, versionHeaders }
+  const segments = route.path.split('/').filter((part) => part !== '')
+  return { ...route, segments, supported, versionHeaders }
 }
 
 /**

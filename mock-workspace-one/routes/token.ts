@@ -105,7 +105,9 @@ function sendTokenFault(req: Request, res: Response, effect: TokenTerminalEffect
       res.status(effect.status)
       const textBody = typeof effect.body === 'string'
       res.setHeader('content-type', textBody ? 'text/plain; charset=utf-8' : JSON_CONTENT_TYPE)
-      for (const [name, value] of Object.entries(effect.headers ?? {})) res.setHeader(name.toLowerCase(), value)
+      for (const [name, value] of Object.entries(effect.headers ?? {})) {
+        res.setHeader(name.toLowerCase(), value)
+      }
       res.end(effect.status === 204 || effect.status === 304 ? undefined : body)
       return { ...base, status: effect.status, body }
     }
