@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto'
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
 import { isSettableClock, parseDuration, parseInstant } from './clock'
 import type { Emulator } from './emulator'
-import { AdminError } from './errors'
+import { AdminError, describeRequestError } from './errors'
 import { isPlainObject } from './faults'
 import { hashSecret } from './oauth'
 import { generateClientSecret, TenantError, type Tenant } from './tenant'
@@ -395,17 +395,8 @@ function describeAdminError(error: unknown): { status: number; code: string; mes
   if (error instanceof TypeError || error instanceof RangeError) {
     return { status: 400, code: 'invalid_request', message }
   }
-  const type = (error as { type?: unknown }).type
-  if (type === 'entity.too.large') {
-    return { status: 413, code: 'payload_too_large', message: 'The request body is larger than 1 MB.' }
-  }
-  if (type === 'entity.parse.failed') {
-    return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' }
-  }
-  const status = (error as { status?: unknown }).status
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { status, code: 'bad_request', message: `The request is invalid: ${message}` }
-  }
+  const requestError = describeRequestError(error)
+  if (requestError !== undefined) return requestError
   if (error instanceof Error && error.message.includes('already exists')) {
     return { status: 409, code: 'conflict', message }
   }

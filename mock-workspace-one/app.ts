@@ -1,7 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import { createAdminRouter } from './admin'
 import { Emulator } from './emulator'
-import { ws1ErrorBody } from './errors'
+import { describeRequestError, ws1ErrorBody, type ClientErrorDescription } from './errors'
 import { JSON_CONTENT_TYPE } from './headers'
 import { createApiHandler, type InvalidTokenResponse } from './routes/api'
 import { API_ROUTES } from './routes/devices'
@@ -85,18 +85,9 @@ function createErrorHandler(emulator: Emulator) {
   }
 }
 
-function describeError(error: unknown): { status: number; code: string; message: string } {
-  const type = (error as { type?: unknown }).type
-  if (type === 'entity.too.large') {
-    return { status: 413, code: 'payload_too_large', message: 'The request body is larger than 1 MB.' }
-  }
-  if (type === 'entity.parse.failed') {
-    return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' }
-  }
-  const status = (error as { status?: unknown }).status
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { status, code: 'bad_request', message: error instanceof Error ? error.message : 'Bad request.' }
-  }
+function describeError(error: unknown): ClientErrorDescription {
+  const requestError = describeRequestError(error)
+  if (requestError !== undefined) return requestError
   return {
     status: 500,
     code: 'internal_error',

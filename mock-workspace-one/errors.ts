@@ -74,6 +74,34 @@ export function serverErrorHtml(status: number): string {
   )
 }
 
+/** Status, code and message of a client error, as the control API sends them. */
+export interface ClientErrorDescription {
+  status: number
+  code: string
+  message: string
+}
+
+/**
+ * Describes an error of Express or its body parsers that the client caused:
+ * a body over 1 MB, invalid JSON, or another 4xx such as a broken
+ * percent-encoding. Returns undefined for any other error.
+ */
+export function describeRequestError(error: unknown): ClientErrorDescription | undefined {
+  const type = (error as { type?: unknown }).type
+  if (type === 'entity.too.large') {
+    return { status: 413, code: 'payload_too_large', message: 'The request body is larger than 1 MB.' }
+  }
+  if (type === 'entity.parse.failed') {
+    return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' }
+  }
+  const status = (error as { status?: unknown }).status
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const reason = error instanceof Error ? error.message : String(error)
+    return { status, code: 'bad_request', message: `The request is invalid: ${reason}` }
+  }
+  return undefined
+}
+
 /**
  * The ASP.NET page a Workspace ONE tenant sends, with status 404, for a path
  * under /API that no endpoint serves. Byte-identical to a real response,
