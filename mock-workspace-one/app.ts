@@ -3,17 +3,14 @@ import { createAdminRouter } from './admin'
 import { Emulator } from './emulator'
 import { describeRequestError, ws1ErrorBody, type ClientErrorDescription } from './errors'
 import { JSON_CONTENT_TYPE } from './headers'
-import { createApiHandler, type InvalidTokenResponse } from './routes/api'
+import { createApiHandler } from './routes/api'
 import { API_ROUTES } from './routes/devices'
 import { compileRoute } from './routes/table'
 import { createTokenRouter, TOKEN_PATHS } from './routes/token'
 import type { MockServerOptions } from './types'
 
-/** Options of createMockServer: the public MockServerOptions plus emulator-only settings. */
-export interface CreateMockServerOptions extends MockServerOptions {
-  /** Replaces the 401 an unknown, expired or revoked bearer token gets. */
-  invalidTokenResponse?: InvalidTokenResponse
-}
+/** Options of createMockServer and startMockServer; the same as the public MockServerOptions. */
+export type CreateMockServerOptions = MockServerOptions
 
 /**
  * Creates the emulator's Express app over its tenants, without listening.

@@ -223,6 +223,21 @@ export interface MockServerOptions {
   adminToken?: string
   journalSize?: number
   tls?: { cert: string; key: string }
+  /**
+   * Replaces the 401 an unknown, expired or revoked bearer token gets. No
+   * capture of the real body exists; the default is errorCode 1005 with
+   * "The access token is invalid or has expired.".
+   */
+  invalidTokenResponse?: InvalidTokenResponse
+}
+
+/** A replacement for the 401 of a bad bearer token. */
+export interface InvalidTokenResponse {
+  /** Defaults to 401. */
+  status?: number
+  /** Sent as JSON; a string is sent as it is. */
+  body?: unknown
+  headers?: Record<string, string>
 }
 
 export interface RunningMockServer {

@@ -4,7 +4,7 @@ import { ApiError, UNKNOWN_ROUTE_HTML, ws1ErrorBody } from '../errors'
 import { HTML_CONTENT_TYPE, JSON_CONTENT_TYPE } from '../headers'
 import { parseBasicAuth, parseBearer, type TokenCheck } from '../oauth'
 import type { Tenant } from '../tenant'
-import type { FaultRule } from '../types'
+import type { FaultRule, InvalidTokenResponse } from '../types'
 import { sendNoContent, sendRaw, type ApiExchange } from './exchange'
 import { applyBodyFault, applyPreFault, isBodyFault, isPreFault, sendTerminalFault } from './fault-effects'
 import {
@@ -21,13 +21,6 @@ const UNKNOWN_ROUTE_BODY = Buffer.from(UNKNOWN_ROUTE_HTML)
 /** Body of the 401 for an unknown, expired or revoked bearer token, unless options replace it. */
 export const DEFAULT_INVALID_TOKEN_MESSAGE = 'The access token is invalid or has expired.'
 
-/** Optional replacement of the 401 that an invalid, expired or revoked bearer token gets. */
-export interface InvalidTokenResponse {
-  status?: number
-  /** Sent as JSON; a string is sent as it is. */
-  body?: unknown
-  headers?: Record<string, string>
-}
 
 /** The credentials a request carries, resolved before any verdict. */
 type Credentials =
