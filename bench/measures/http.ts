@@ -215,10 +215,16 @@ async function verifyReplay(server: ServerHandle, requests: BenchRequest[], capt
   }
 }
 
-/** One measured run: the load generator's result plus the server's CPU time over the run length. */
+/** One measured run: the load generator's result plus the server's CPU time over the run. */
 interface RunResult extends LoadResult {
+  /** Server CPU seconds over the run length. */
   serverCpuShare: number
+  /** Server CPU microseconds per completed request: its cost per request whichever side was the limit. */
+  serverCpuMicrosPerRequest: number
 }
+
+/** Client CPU share at or above which the load generator, not the server, limits throughput. */
+const CLIENT_BOUND_SHARE = 0.9
 
 type ResultGrid = Map<string, RunResult[]>
 
@@ -325,8 +331,12 @@ export const httpMeasure: Measure = {
               await runLoad(context, loadRequestFor(server, request, connections, settings.warmupSeconds, 0))
               const cpuBefore = readCpuSeconds(server.process.pid)
               const result = await runLoad(context, loadRequestFor(server, request, connections, settings.durationSeconds, 0))
-              const serverCpuShare = (readCpuSeconds(server.process.pid) - cpuBefore) / settings.durationSeconds
-              pushResult(grid, gridKey(server.name, request.id, connections), { ...result, serverCpuShare })
+              const serverCpuSeconds = readCpuSeconds(server.process.pid) - cpuBefore
+              pushResult(grid, gridKey(server.name, request.id, connections), {
+                ...result,
+                serverCpuShare: serverCpuSeconds / settings.durationSeconds,
+                serverCpuMicrosPerRequest: (serverCpuSeconds * 1e6) / Math.max(1, result.totalRequests),
+              })
               const memory = readMemory(server.process.pid)
               rss.set(server.name, [...(rss.get(server.name) ?? []), memory.rssBytes])
               context.logger.info(
@@ -403,12 +413,13 @@ function renderReport(
           formatSummary(summarize(results.map((result) => result.bytesPerSecond / 1e6)), 1),
           formatNumber(summarize(results.map((result) => result.serverCpuShare * 100)).median),
           formatNumber(summarize(results.map((result) => result.clientCpuShare * 100)).median),
+          formatSummary(summarize(results.map((result) => result.serverCpuMicrosPerRequest))),
           String(failures),
         ])
       }
     }
   }
-  sections.push(table(['request', 'connections', 'server', 'req/s', 'p50 ms', 'p99 ms', 'MB/s', 'server CPU %', 'client CPU %', 'non-2xx or errors'], rows))
+  sections.push(table(['request', 'connections', 'server', 'req/s', 'p50 ms', 'p99 ms', 'MB/s', 'server CPU %', 'client CPU %', 'server CPU µs/request', 'non-2xx or errors'], rows))
 
   const memoryRows = servers.map((server) => [
     server.label,
@@ -431,20 +442,39 @@ function renderReport(
         // Runs are interleaved, so run i of both servers saw the same machine state.
         const ratios = ours.map((result, index) => result.requestsPerSecond / (theirs[index]?.requestsPerSecond ?? Number.NaN))
         const ratio = summarize(ratios)
+        const cpuRatio = summarize(ours.map((result, index) => (theirs[index]?.serverCpuMicrosPerRequest ?? Number.NaN) / result.serverCpuMicrosPerRequest))
+        const clientBound =
+          summarize(ours.map((result) => result.clientCpuShare)).median >= CLIENT_BOUND_SHARE ||
+          summarize(theirs.map((result) => result.clientCpuShare)).median >= CLIENT_BOUND_SHARE
         const minimum = other.name === 'ceiling' ? target.ceiling : target.wiremock
         const met = ratio.median >= minimum
-        ratioRows.push([request.id, String(connections), `emulator / ${other.label}`, formatSummary(ratio, 2), `≥ ${minimum}`, metLabel(met)])
+        ratioRows.push([
+          request.id,
+          String(connections),
+          `emulator / ${other.label}`,
+          formatSummary(ratio, 2),
+          `≥ ${minimum}`,
+          metLabel(met),
+          formatSummary(cpuRatio, 2),
+          clientBound ? 'yes' : 'no',
+        ])
         targets.push({
           requestId: request.id,
           measure: `HTTP ${request.id}, ${connections} connections, emulator / ${other.label}`,
           target: `≥ ${minimum}`,
-          observed: formatNumber(ratio.median, 2),
+          observed: `${formatNumber(ratio.median, 2)}${clientBound ? ' (client-bound)' : ''}`,
           met,
         })
       }
     }
   }
-  sections.push(`Ratios of req/s (median of per-run ratios, min–max):\n\n${table(['request', 'connections', 'ratio', 'value', 'target', 'result'], ratioRows)}`)
+  sections.push(
+    [
+      'Ratios (median of per-run ratios, min–max). "req/s ratio" is the emulator\'s req/s over the other server\'s, which the targets apply to. "CPU/request ratio" is the other server\'s CPU time per request over the emulator\'s: above 1 the emulator spends less CPU per request, which is its capacity ratio when the server is the limit. "Client-bound" marks cells where autocannon used at least 90 % of its core for either server, so the req/s ratio there measures the load generator more than the servers.',
+      '',
+      table(['request', 'connections', 'servers', 'req/s ratio', 'target', 'result', 'CPU/request ratio', 'client-bound'], ratioRows),
+    ].join('\n'),
+  )
 
   return { markdown: sections.join('\n\n'), targets }
 }
