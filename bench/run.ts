@@ -63,18 +63,24 @@ const SECTION_START = (id: string): string => `<!-- bench:${id}:start -->`
 const SECTION_END = (id: string): string => `<!-- bench:${id}:end -->`
 const TARGETS_PREFIX = '<!-- bench:targets '
 
-/** Reads the measure sections of an earlier BENCHMARKS.md so `--only` can keep the others. */
+/** Id of the hand-written analysis block, which the bench keeps as it is when it rewrites the file. */
+const ANALYSIS_ID = 'analysis'
+
+/**
+ * Reads the marked blocks of an earlier BENCHMARKS.md: the measure sections,
+ * so `--only` can keep the others, and the hand-written analysis.
+ */
 function readSections(file: string): Map<string, string> {
   const sections = new Map<string, string>()
   if (!existsSync(file)) {
     return sections
   }
   const text = readFileSync(file, 'utf8')
-  for (const measure of MEASURES) {
-    const start = text.indexOf(SECTION_START(measure.id))
-    const end = text.indexOf(SECTION_END(measure.id))
+  for (const id of [...MEASURES.map((measure) => measure.id), ANALYSIS_ID]) {
+    const start = text.indexOf(SECTION_START(id))
+    const end = text.indexOf(SECTION_END(id))
     if (start >= 0 && end > start) {
-      sections.set(measure.id, text.slice(start, end + SECTION_END(measure.id).length))
+      sections.set(id, text.slice(start, end + SECTION_END(id).length))
     }
   }
   return sections
@@ -144,6 +150,7 @@ function renderDocument(machine: MachineInfo, sections: Map<string, string>): st
     '',
     summary,
     '',
+    ...(sections.has(ANALYSIS_ID) ? [sections.get(ANALYSIS_ID) as string, ''] : []),
     ...MEASURES.flatMap((measure) => {
       const section = sections.get(measure.id)
       return section === undefined ? [] : [section, '']
