@@ -28,8 +28,7 @@ export function createMockServer(options: CreateMockServerOptions = {}): {
   app.disable('x-powered-by')
   app.set('query parser', 'simple')
 
-  app.use(createTokenRouter(emulator))
-  app.use('/__admin', createAdminRouter(emulator))
+  // The REST API comes first, so its requests skip the other routers' matching.
   const routes = API_ROUTES.map(compileRoute)
   app.use(
     '/api',
@@ -40,6 +39,8 @@ export function createMockServer(options: CreateMockServerOptions = {}): {
         : { invalidTokenResponse: options.invalidTokenResponse }),
     }),
   )
+  app.use(createTokenRouter(emulator))
+  app.use('/__admin', createAdminRouter(emulator))
   app.use((req: Request, res: Response) => {
     res.status(404).type('application/json').send({
       error: 'not_found',

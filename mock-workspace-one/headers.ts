@@ -59,26 +59,46 @@ export interface VersionHeaders {
 }
 
 /**
- * Writes the headers every `/API` response carries: correlation id,
- * rate-limit state, API version, HSTS and nosniff. The content type and
- * length are left to the caller because a 204 must have neither.
+ * Lists the headers every `/API` response carries, as flat name-value pairs
+ * for `writeHead`: correlation id, rate-limit state, API version, HSTS and
+ * nosniff. The content type and length are left to the caller because a 204
+ * must have neither.
  */
+export function apiHeaderList(
+  correlationId: string,
+  rateLimit: RateLimitHeaders | undefined,
+  version: VersionHeaders | undefined,
+): string[] {
+  const headers = ['x-correlation-id', correlationId]
+  if (rateLimit !== undefined) {
+    headers.push(
+      'x-ratelimit-limit',
+      String(rateLimit.limit),
+      'x-ratelimit-remaining',
+      String(rateLimit.remaining),
+      'x-ratelimit-reset',
+      String(rateLimit.resetEpochSeconds),
+    )
+  }
+  if (version !== undefined) {
+    headers.push('x-api-version', version.served, 'api-supported-versions', version.supported)
+  }
+  headers.push(
+    'strict-transport-security',
+    STRICT_TRANSPORT_SECURITY,
+    'x-content-type-options',
+    'nosniff',
+  )
+  return headers
+}
+
+/** Sets the headers of `apiHeaderList` one by one, for responses that also set others. */
 export function writeApiHeaders(
   res: ServerResponse,
   correlationId: string,
   rateLimit: RateLimitHeaders | undefined,
   version: VersionHeaders | undefined,
 ): void {
-  res.setHeader('x-correlation-id', correlationId)
-  if (rateLimit !== undefined) {
-    res.setHeader('x-ratelimit-limit', String(rateLimit.limit))
-    res.setHeader('x-ratelimit-remaining', String(rateLimit.remaining))
-    res.setHeader('x-ratelimit-reset', String(rateLimit.resetEpochSeconds))
-  }
-  if (version !== undefined) {
-    res.setHeader('x-api-version', version.served)
-    res.setHeader('api-supported-versions', version.supported)
-  }
-  res.setHeader('strict-transport-security', STRICT_TRANSPORT_SECURITY)
-  res.setHeader('x-content-type-options', 'nosniff')
+  const headers = apiHeaderList(correlationId, rateLimit, version)
+  for (let i = 0; i < headers.length; i += 2) res.setHeader(headers[i] as string, headers[i + 1] as string)
 }

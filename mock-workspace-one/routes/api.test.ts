@@ -281,6 +281,16 @@ describe('device lookups', () => {
     expect(response.body.SerialNumber).toBe('FAKE00001')
   })
 
+  it('shows device changes on the next lookup', async () => {
+    const { app, token, emulator } = setup()
+    const bearer = `Bearer ${await token()}`
+    const before = await request(app).get('/API/mdm/devices/1001').set('Authorization', bearer)
+    expect(before.body.Model).not.toBe('Changed Model')
+    emulator.tenant().updateDevice({ id: 1001 }, { model: 'Changed Model' })
+    const after = await request(app).get('/API/mdm/devices/1001').set('Authorization', bearer)
+    expect(after.body.Model).toBe('Changed Model')
+  })
+
   it('serves v2 camel case by uuid', async () => {
     const { app, token } = setup()
     const response = await request(app)

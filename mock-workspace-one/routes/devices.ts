@@ -45,19 +45,22 @@ export const API_ROUTES: RouteDefinition[] = [
     method: 'GET',
     path: '/mdm/devices/compliance',
     versions: [1],
-    handle: (context) => json(renderComplianceBySearch(lookupDevice(context))),
+    handle: (context) => {
+      const device = lookupDevice(context)
+      return json(cachedRender(device, 'compliance-search', () => renderComplianceBySearch(device)))
+    },
   },
   {
     method: 'GET',
     path: '/mdm/devices/security',
     versions: [1],
-    handle: (context) => json(renderSecurity(lookupDevice(context))),
+    handle: (context) => json(renderSecurityCached(lookupDevice(context))),
   },
   {
     method: 'GET',
     path: '/mdm/devices',
     versions: [1],
-    handle: (context) => json(renderDevice(lookupDevice(context), 'v1', { baseUrl: context.baseUrl })),
+    handle: (context) => json(renderDeviceCached(lookupDevice(context), 'v1', context.baseUrl)),
   },
   { method: 'POST', path: '/mdm/devices', versions: [1], jsonBody: true, handle: bulkBySerial },
   {
@@ -65,7 +68,7 @@ export const API_ROUTES: RouteDefinition[] = [
     path: '/mdm/devices/:id',
     versions: [1],
     accepts: ([id]) => NUMERIC_ID.test(id ?? ''),
-    handle: (context) => json(renderDevice(deviceById(context), 'v1', { baseUrl: context.baseUrl })),
+    handle: (context) => json(renderDeviceCached(deviceById(context), 'v1', context.baseUrl)),
   },
   {
     method: 'GET',
@@ -76,7 +79,7 @@ export const API_ROUTES: RouteDefinition[] = [
       const device = context.tenant.store.get({ uuid: (context.params[0] ?? '').toLowerCase() })
       if (device === undefined) throw deviceNotFound()
       const shape = context.version === 3 ? 'v3' : 'v2'
-      return json(renderDevice(device, shape, { baseUrl: context.baseUrl }))
+      return json(renderDeviceCached(device, shape, context.baseUrl))
     },
   },
   {
@@ -91,10 +94,45 @@ export const API_ROUTES: RouteDefinition[] = [
     path: '/mdm/devices/:id/security',
     versions: [1],
     accepts: ([id]) => NUMERIC_ID.test(id ?? ''),
-    handle: (context) => json(renderSecurity(deviceById(context))),
+    handle: (context) => json(renderSecurityCached(deviceById(context))),
   },
   { method: 'GET', path: '/system/info', versions: [1], handle: systemInfo },
 ]
+
+/** Devices whose single-record bodies are kept; the oldest entry goes first past this. */
+const MAX_CACHED_DEVICES = 10_000
+
+/**
+ * Rendered single-device bodies per device object and variant. The store
+ * replaces a device object on every change, so a cached body is never
+ * stale; it is only kept in memory until evicted.
+ */
+const renderCache = new Map<Device, Map<string, Buffer>>()
+
+function cachedRender(device: Device, variant: string, render: () => Buffer): Buffer {
+  let variants = renderCache.get(device)
+  const cached = variants?.get(variant)
+  if (cached !== undefined) return cached
+  const body = render()
+  if (variants === undefined) {
+    variants = new Map()
+    renderCache.set(device, variants)
+    if (renderCache.size > MAX_CACHED_DEVICES) {
+      const oldest = renderCache.keys().next()
+      if (oldest.done !== true) renderCache.delete(oldest.value)
+    }
+  }
+  variants.set(variant, body)
+  return body
+}
+
+function renderDeviceCached(device: Device, shape: 'v1' | 'v2' | 'v3', baseUrl: string): Buffer {
+  return cachedRender(device, `${shape} ${baseUrl}`, () => renderDevice(device, shape, { baseUrl }))
+}
+
+function renderSecurityCached(device: Device): Buffer {
+  return cachedRender(device, 'security', () => renderSecurity(device))
+}
 
 function json(body: Buffer): ApiResult {
   return { status: 200, body, contentType: JSON_CONTENT_TYPE }

@@ -1,6 +1,11 @@
 import type { Request, Response } from 'express'
 import type { Emulator } from '../emulator'
-import { writeApiHeaders, type RateLimitHeaders, type VersionHeaders } from '../headers'
+import {
+  apiHeaderList,
+  writeApiHeaders,
+  type RateLimitHeaders,
+  type VersionHeaders,
+} from '../headers'
 import { redactHeaders } from '../journal'
 import type { Tenant } from '../tenant'
 
@@ -26,8 +31,7 @@ export interface ApiExchange {
 /** Sends 204 with the correlation, rate-limit and version headers but no content headers. */
 export function sendNoContent(emulator: Emulator, exchange: ApiExchange): void {
   const { res } = exchange
-  res.statusCode = 204
-  writeApiHeaders(res, exchange.correlationId, exchange.rateLimit, exchange.version)
+  res.writeHead(204, apiHeaderList(exchange.correlationId, exchange.rateLimit, exchange.version))
   res.end()
   finishExchange(emulator, exchange, 204, 0)
 }
@@ -46,11 +50,20 @@ export function sendRaw(
   extraHeaders?: Record<string, string>,
 ): void {
   const { res } = exchange
-  res.statusCode = status
-  if (apiHeaders) writeApiHeaders(res, exchange.correlationId, exchange.rateLimit, exchange.version)
-  res.setHeader('content-type', contentType)
-  for (const [name, value] of Object.entries(extraHeaders ?? {})) res.setHeader(name, value)
-  res.setHeader('content-length', body.length)
+  if (extraHeaders === undefined) {
+    // writeHead with a flat list skips the per-header bookkeeping of setHeader on the hot path.
+    const headers = apiHeaders
+      ? apiHeaderList(exchange.correlationId, exchange.rateLimit, exchange.version)
+      : []
+    headers.push('content-type', contentType, 'content-length', String(body.length))
+    res.writeHead(status, headers)
+  } else {
+    res.statusCode = status
+    if (apiHeaders) writeApiHeaders(res, exchange.correlationId, exchange.rateLimit, exchange.version)
+    res.setHeader('content-type', contentType)
+    for (const [name, value] of Object.entries(extraHeaders)) res.setHeader(name, value)
+    res.setHeader('content-length', body.length)
+  }
   res.end(exchange.req.method === 'HEAD' ? undefined : body)
   finishExchange(emulator, exchange, status, body.length)
 }

@@ -1,18 +1,30 @@
+import { parse as parseQueryString } from 'node:querystring'
 import express, { type Request, type Response, type Router } from 'express'
-import { serverErrorHtml } from '../errors'
-import { normalizeFaultPath } from '../faults'
-import { HTML_CONTENT_TYPE, JSON_CONTENT_TYPE } from '../headers'
+import type { Emulator } from '../emulator'
+import { JSON_CONTENT_TYPE } from '../headers'
 import { redactHeaders } from '../journal'
 import { parseBasicAuth, secretMatches } from '../oauth'
-import type { Emulator } from '../emulator'
-import type { FaultRule } from '../types'
+import {
+  evaluateTokenFaults,
+  formField,
+  isTerminalTokenFault,
+  sendBrokenBody,
+  sendTokenFault,
+  type FormFields,
+} from './token-faults'
 
 /** Token endpoint paths: the SaaS token service and on-premises servers. */
 export const TOKEN_PATHS = ['/connect/token', '/oauth/token']
 
 type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type'
 
-interface TokenOutcome {
+const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i
+const MAX_FORM_BYTES = 1_048_576
+
+type FormRead = { kind: 'form'; fields: FormFields } | { kind: 'not-form' } | { kind: 'too-large' }
+
+/** Outcome of one token request, for the response, the journal and the log. */
+export interface TokenOutcome {
   /** 0 when a fault reset the connection. */
   status: number
   body: Buffer
@@ -25,95 +37,6 @@ interface TokenOutcome {
   retryAfter?: string
 }
 
-type TokenTerminalEffect = Extract<
-  FaultRule['effect'],
-  { type: 'status' | 'rate-limit' | 'reset' | 'html-error' | 'premature-204' }
->
-
-/** Returns whether a fault effect replaces the token response; delay and body faults act on it instead. */
-function isTerminalTokenFault(effect: FaultRule['effect']): effect is TokenTerminalEffect {
-  return ['status', 'rate-limit', 'reset', 'html-error', 'premature-204'].includes(effect.type)
-}
-
-/**
- * Sends part of a token response: half of it for `malformed-json`, or the
- * full content-length then some bytes and a closed socket for
- * `truncated-body`. Returns the bytes sent.
- */
-function sendBrokenBody(req: Request, res: Response, body: Buffer, effect: FaultRule['effect']): Buffer {
-  const half = body.subarray(0, Math.floor(body.length / 2))
-  if (effect.type !== 'truncated-body') {
-    res.end(half)
-    return half
-  }
-  const sent = body.subarray(0, Math.min(effect.bytes ?? half.length, body.length - 1))
-  res.setHeader('content-length', body.length)
-  res.write(sent, () => req.socket.destroy())
-  return sent
-}
-
-function evaluateTokenFaults(emulator: Emulator, req: Request): Array<FaultRule & { id: string }> {
-  const form = (req.body ?? {}) as Record<string, unknown>
-  const basic = parseBasicAuth(req.headers.authorization)
-  const clientId = basic?.username ?? formField(form, 'client_id') ?? null
-  return emulator.faults.evaluate({
-    endpoint: 'token',
-    path: normalizeFaultPath(req.path),
-    method: req.method,
-    query: {},
-    clientId,
-    now: emulator.clock.now(),
-  })
-}
-
-/**
- * Sends the response a fault puts in place of a token response. A status
- * without a body gets the OAuth error `temporarily_unavailable`.
- */
-function sendTokenFault(req: Request, res: Response, effect: TokenTerminalEffect): TokenOutcome {
-  const base = { clientId: null, tenant: null, tokenId: null, reason: `fault ${effect.type}` }
-  switch (effect.type) {
-    case 'reset':
-      req.socket.destroy()
-      return { ...base, status: 0, body: Buffer.alloc(0) }
-
-    case 'premature-204':
-      res.status(204).end()
-      return { ...base, status: 204, body: Buffer.alloc(0) }
-
-    case 'html-error': {
-      const status = effect.status ?? 500
-      const body = Buffer.from(serverErrorHtml(status))
-      res.status(status).setHeader('content-type', HTML_CONTENT_TYPE)
-      res.end(body)
-      return { ...base, status, body }
-    }
-
-    case 'rate-limit': {
-      const retryAfter = String(effect.retryAfter ?? 60)
-      const body = Buffer.from(JSON.stringify({ error: 'temporarily_unavailable' }))
-      res.status(429).setHeader('retry-after', retryAfter)
-      res.setHeader('content-type', JSON_CONTENT_TYPE)
-      res.end(body)
-      return { ...base, status: 429, body, retryAfter }
-    }
-
-    case 'status': {
-      let body = Buffer.from(JSON.stringify({ error: 'temporarily_unavailable' }))
-      if (typeof effect.body === 'string') body = Buffer.from(effect.body)
-      else if (effect.body !== undefined) body = Buffer.from(JSON.stringify(effect.body))
-      res.status(effect.status)
-      const textBody = typeof effect.body === 'string'
-      res.setHeader('content-type', textBody ? 'text/plain; charset=utf-8' : JSON_CONTENT_TYPE)
-      for (const [name, value] of Object.entries(effect.headers ?? {})) {
-        res.setHeader(name.toLowerCase(), value)
-      }
-      res.end(effect.status === 204 || effect.status === 304 ? undefined : body)
-      return { ...base, status: effect.status, body }
-    }
-  }
-}
-
 /**
  * Creates the OAuth 2.0 token endpoint (client credentials grant only).
  * Clients authenticate with `client_id` and `client_secret` in the form body
@@ -124,11 +47,19 @@ function sendTokenFault(req: Request, res: Response, effect: TokenTerminalEffect
  */
 export function createTokenRouter(emulator: Emulator): Router {
   const router = express.Router({ caseSensitive: false })
-  const parseForm = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 100 })
 
-  router.post(TOKEN_PATHS, parseForm, async (req: Request, res: Response) => {
+  router.post(TOKEN_PATHS, async (req: Request, res: Response) => {
     const startedAt = performance.now()
-    const fired = emulator.faults.size === 0 ? [] : evaluateTokenFaults(emulator, req)
+    const read = await readForm(req)
+    if (read.kind === 'too-large') {
+      const outcome = failure('invalid_request', 'The request body is larger than 1 MB.', 413)
+      res.writeHead(413, { 'content-type': JSON_CONTENT_TYPE, connection: 'close' })
+      res.end(outcome.body)
+      recordTokenRequest(emulator, req, outcome, startedAt)
+      return
+    }
+    const form = read.kind === 'form' ? read.fields : undefined
+    const fired = emulator.faults.size === 0 ? [] : evaluateTokenFaults(emulator, req, form ?? {})
     for (const rule of fired) {
       if (rule.effect.type === 'delay') await emulator.clock.sleep(rule.effect.ms)
     }
@@ -140,19 +71,28 @@ export function createTokenRouter(emulator: Emulator): Router {
       return
     }
 
-    const outcome = issueToken(emulator, req)
-    res.status(outcome.status)
-    res.setHeader('content-type', JSON_CONTENT_TYPE)
-    res.setHeader('cache-control', 'no-store')
-    res.setHeader('pragma', 'no-cache')
+    const outcome = issueToken(emulator, req, form)
     const bodyFault = fired.find(
       (rule) => rule.effect.type === 'malformed-json' || rule.effect.type === 'truncated-body',
     )
     if (bodyFault === undefined) {
+      res.writeHead(outcome.status, [
+        'content-type',
+        JSON_CONTENT_TYPE,
+        'cache-control',
+        'no-store',
+        'pragma',
+        'no-cache',
+        'content-length',
+        String(outcome.body.length),
+      ])
       res.end(outcome.body)
       recordTokenRequest(emulator, req, outcome, startedAt)
       return
     }
+    res.status(outcome.status)
+    res.setHeader('content-type', JSON_CONTENT_TYPE)
+    res.setHeader('cache-control', 'no-store')
     const sent = sendBrokenBody(req, res, outcome.body, bodyFault.effect)
     recordTokenRequest(emulator, req, { ...outcome, body: sent, faultId: bodyFault.id }, startedAt)
   })
@@ -169,15 +109,48 @@ export function createTokenRouter(emulator: Emulator): Router {
   return router
 }
 
-function issueToken(emulator: Emulator, req: Request): TokenOutcome {
-  if (!req.is('application/x-www-form-urlencoded')) {
+/**
+ * Reads a form-encoded body of at most 1 MB without a body-parser stack,
+ * because the token endpoint is on every benchmark's hot path. Bodies of
+ * another content type are left unread.
+ */
+function readForm(req: Request): Promise<FormRead> {
+  if (!FORM_CONTENT_TYPE.test(req.headers['content-type'] ?? '')) {
+    return Promise.resolve({ kind: 'not-form' })
+  }
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (declared > MAX_FORM_BYTES) return Promise.resolve({ kind: 'too-large' })
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let length = 0
+    const onData = (chunk: Buffer): void => {
+      length += chunk.length
+      if (length > MAX_FORM_BYTES) {
+        req.off('data', onData)
+        req.off('end', onEnd)
+        resolve({ kind: 'too-large' })
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = (): void => {
+      const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')
+      resolve({ kind: 'form', fields: parseQueryString(text, '&', '=', { maxKeys: 100 }) })
+    }
+    req.on('data', onData)
+    req.once('end', onEnd)
+    req.once('error', reject)
+  })
+}
+
+function issueToken(emulator: Emulator, req: Request, form: FormFields | undefined): TokenOutcome {
+  if (form === undefined) {
     const type = req.headers['content-type'] ?? '(none)'
     return failure(
       'invalid_request',
       `Content-Type is ${type}; send the parameters as application/x-www-form-urlencoded.`,
     )
   }
-  const form = (req.body ?? {}) as Record<string, unknown>
   const grantType = formField(form, 'grant_type')
   if (grantType === undefined) {
     return failure('invalid_request', 'grant_type is missing; send grant_type=client_credentials.')
@@ -254,12 +227,6 @@ function failure(
   }
 }
 
-function formField(form: Record<string, unknown>, name: string): string | undefined {
-  const value = form[name]
-  if (typeof value === 'string') return value
-  if (Array.isArray(value) && typeof value[0] === 'string') return value[0]
-  return undefined
-}
 
 function decodeFormComponent(value: string): string {
   try {
