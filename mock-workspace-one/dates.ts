@@ -16,28 +16,11 @@ export const NEVER_MS = -62135596800000
 /** Workspace ONE also sends this shorter form of "never" in some objects. */
 const NEVER_SHORT = '0001-01-01T00:00:00'
 
-function pad2(value: number): string {
-  return value < 10 ? `0${value}` : String(value)
-}
-
-function pad3(value: number): string {
-  if (value < 10) return `00${value}`
-  if (value < 100) return `0${value}`
-  return String(value)
-}
-
-function pad4(value: number): string {
-  return String(value).padStart(4, '0')
-}
-
 /** Formats epoch ms as `YYYY-MM-DDTHH:mm:ss.fff` (UTC, no zone); `NEVER_MS` gives the never value. */
 export function formatWs1Date(ms: number): string {
-  const date = new Date(ms)
-  return (
-    `${pad4(date.getUTCFullYear())}-${pad2(date.getUTCMonth() + 1)}-${pad2(date.getUTCDate())}` +
-    `T${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}:${pad2(date.getUTCSeconds())}` +
-    `.${pad3(date.getUTCMilliseconds())}`
-  )
+  // toISOString always gives UTC with three-digit milliseconds and a four-digit
+  // year for years 0 to 9999, so dropping its "Z" leaves the Workspace ONE form.
+  return new Date(ms).toISOString().slice(0, 23)
 }
 
 /** Formats epoch ms as `YYYY-MM-DDTHH:mm:ss.fffZ`, the v2 get-by-uuid form. */

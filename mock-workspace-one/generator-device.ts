@@ -313,9 +313,10 @@ export function buildDraft(spec: DeviceSpec, id: number, uuid: string, context: 
     friendlyName:
       readString('friendlyName', spec.friendlyName) ??
       profile.friendlyName(userName, model?.family ?? resolvedModelName, resolvedModelName, os, lastFour(serial)),
+    // Joined from arrays for flat strings, as in the catalog's friendly names.
     reportedName: mobile
-      ? `${person.first}'s ${model?.family ?? resolvedModelName}`
-      : `DESKTOP-${random.chars(7)}`,
+      ? [person.first, "'s ", model?.family ?? resolvedModelName].join('')
+      : ['DESKTOP-', random.chars(7)].join(''),
     group: context.group(readString('organizationGroup', spec.organizationGroup)),
     user: fullName === undefined ? person.user : { ...person.user, name: fullName },
     userName,

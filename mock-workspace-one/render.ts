@@ -357,38 +357,78 @@ function selectDevices(store: DeviceStore, query: SearchQuery): readonly Device[
 // ---------------------------------------------------------------------------
 // Caches
 
-/** Estimated budget of cached per-device fragments, in UTF-16 code units, for all shapes together. */
-const FRAGMENT_BUDGET = 64 * 1024 * 1024
-/** Budget of cached page bodies per store, in bytes. */
-const PAGE_BUDGET = 64 * 1024 * 1024
+/*
+ * A page body is built from per-device fragments, and afterwards each
+ * fragment is kept as a view into that page's Buffer. Pages and fragments so
+ * share memory: caching a fleet costs about one copy of its rendered JSON
+ * (about 2.5 KB per device with three policies), not two.
+ */
+
+/** Budget of cached fragment bytes, all shapes and stores together; the oldest half goes when it is exceeded. */
+const FRAGMENT_BUDGET = 256 * 1024 * 1024
+/** Budget of cached page bodies per store, in bytes; the oldest pages go first. */
+const PAGE_BUDGET = 256 * 1024 * 1024
 
 type FragmentShape = 'search' | 'v3search'
 
-const fragments: Record<FragmentShape, Map<Device, string>> = {
+const fragments: Record<FragmentShape, Map<Device, Buffer>> = {
   search: new Map(),
   v3search: new Map(),
 }
-let fragmentChars = 0
+let fragmentBytes = 0
 
 function evictFragments(): void {
   for (const cache of Object.values(fragments)) {
-    for (const [device, text] of cache) {
-      if (fragmentChars <= FRAGMENT_BUDGET / 2) return
+    for (const [device, bytes] of cache) {
+      if (fragmentBytes <= FRAGMENT_BUDGET / 2) return
       cache.delete(device)
-      fragmentChars -= text.length
+      fragmentBytes -= bytes.length
     }
   }
 }
 
-function fragmentOf(device: Device, shape: FragmentShape): string {
+function storeFragment(device: Device, shape: FragmentShape, bytes: Buffer): void {
   const cache = fragments[shape]
-  const cached = cache.get(device)
+  const previous = cache.get(device)
+  if (previous !== undefined) fragmentBytes -= previous.length
+  cache.set(device, bytes)
+  fragmentBytes += bytes.length
+  if (fragmentBytes > FRAGMENT_BUDGET) evictFragments()
+}
+
+function fragmentOf(device: Device, shape: FragmentShape): Buffer {
+  const cached = fragments[shape].get(device)
   if (cached !== undefined) return cached
   const text = shape === 'search' ? serializeV1SearchItem(device) : serializeV3SearchItem(device)
-  cache.set(device, text)
-  fragmentChars += text.length
-  if (fragmentChars > FRAGMENT_BUDGET) evictFragments()
-  return text
+  const bytes = Buffer.from(text, 'utf8')
+  storeFragment(device, shape, bytes)
+  return bytes
+}
+
+const COMMA = Buffer.from(',')
+
+/**
+ * Joins the fragments of `items` between `head` and `tail`, then re-points
+ * each cached fragment at its bytes inside the new body, so the older
+ * buffers can be collected.
+ */
+function joinFragments(items: readonly Device[], shape: FragmentShape, head: string, tail: string): Buffer {
+  const headBytes = Buffer.from(head, 'utf8')
+  const parts: Buffer[] = [headBytes]
+  const pieces = items.map((device) => fragmentOf(device, shape))
+  pieces.forEach((piece, index) => {
+    if (index > 0) parts.push(COMMA)
+    parts.push(piece)
+  })
+  parts.push(Buffer.from(tail, 'utf8'))
+  const body = Buffer.concat(parts)
+  let offset = headBytes.length
+  items.forEach((device, index) => {
+    const length = (pieces[index] as Buffer).length
+    storeFragment(device, shape, body.subarray(offset, offset + length))
+    offset += length + COMMA.length
+  })
+  return body
 }
 
 interface StoreCache {
@@ -442,7 +482,7 @@ function renderPage(
   store: DeviceStore,
   query: SearchQuery,
   kind: string,
-  build: (items: readonly Device[], total: number) => string,
+  build: (items: readonly Device[], total: number) => Buffer,
 ): SearchRender {
   const cache = cacheFor(store)
   const pageKey = `${kind}|${query.page}|${query.pageSize}|${selectionKey(query)}`
@@ -452,7 +492,7 @@ function renderPage(
   if (total === 0 || start >= total) return { status: 204 }
   let body = cache.pages.get(pageKey)
   if (body === undefined) {
-    body = Buffer.from(build(selected.slice(start, start + query.pageSize), total), 'utf8')
+    body = build(selected.slice(start, start + query.pageSize), total)
     rememberPage(cache, pageKey, body)
   }
   return { status: 200, body, total, page: query.page, pageSize: query.pageSize }
@@ -465,15 +505,18 @@ function renderPage(
  */
 export function renderSearch(store: DeviceStore, query: SearchQuery, version: ApiVersion): SearchRender {
   if (version === 3) {
-    return renderPage(store, query, 'v3', (items, total) => {
-      const parts = items.map((device) => fragmentOf(device, 'v3search'))
-      return `{"devices":[${parts.join(',')}],"page":${query.page},"page_size":${query.pageSize},"total":${total}}`
-    })
+    return renderPage(store, query, 'v3', (items, total) =>
+      joinFragments(
+        items,
+        'v3search',
+        '{"devices":[',
+        `],"page":${query.page},"page_size":${query.pageSize},"total":${total}}`,
+      ),
+    )
   }
-  return renderPage(store, query, 'v1', (items, total) => {
-    const parts = items.map((device) => fragmentOf(device, 'search'))
-    return `{"Devices":[${parts.join(',')}],"Page":${query.page},"PageSize":${query.pageSize},"Total":${total}}`
-  })
+  return renderPage(store, query, 'v1', (items, total) =>
+    joinFragments(items, 'search', '{"Devices":[', `],"Page":${query.page},"PageSize":${query.pageSize},"Total":${total}}`),
+  )
 }
 
 /**
@@ -484,7 +527,8 @@ export function renderSearch(store: DeviceStore, query: SearchQuery, version: Ap
 export function renderLitesearch(store: DeviceStore, query: SearchQuery): SearchRender {
   return renderPage(store, query, 'lite', (items, total) => {
     const parts = items.map((device) => serializeV1Device(device))
-    return `{"Devices":[${parts.join(',')}],"Page":${query.page},"PageSize":${query.pageSize},"Total":${total}}`
+    const text = `{"Devices":[${parts.join(',')}],"Page":${query.page},"PageSize":${query.pageSize},"Total":${total}}`
+    return Buffer.from(text, 'utf8')
   })
 }
 
