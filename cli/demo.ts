@@ -50,8 +50,8 @@ export function pickStoryScenario(scenarios: LoadedScenario[]): LoadedScenario |
 
 // On a terminal the story is printed line by line within this budget, so a
 // reader can follow it; elsewhere it is printed at once.
-const PACING_BUDGET_MS = 2500
-const PACING_MAX_LINE_MS = 60
+const PACING_BUDGET_MS = 1500
+const PACING_MAX_LINE_MS = 40
 
 async function printPaced(lines: string[], io: CliIo): Promise<void> {
   const paced = io.stdout.isTTY
