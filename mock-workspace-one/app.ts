@@ -22,6 +22,15 @@ export function createMockServer(options: CreateMockServerOptions = {}): {
   emulator: Emulator
 } {
   const emulator = new Emulator(options)
+  const invalidTokenStatus = options.invalidTokenResponse?.status
+  if (
+    invalidTokenStatus !== undefined &&
+    (!Number.isInteger(invalidTokenStatus) || invalidTokenStatus < 400 || invalidTokenStatus > 599)
+  ) {
+    throw new TypeError(
+      `invalidTokenResponse.status must be an HTTP error status 400..599, got ${String(invalidTokenStatus)}.`,
+    )
+  }
   const app = express()
   // Express hashes every body for an ETag by default; real tenants send none, and it costs throughput.
   app.set('etag', false)

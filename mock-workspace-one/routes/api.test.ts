@@ -177,6 +177,12 @@ describe('authentication', () => {
     expect(response.body).toEqual({ message: 'Unauthorized' })
   })
 
+  it('rejects an invalid configured status', () => {
+    expect(() => createMockServer({ tenants: [tenantA()], invalidTokenResponse: { status: 200 } })).toThrow(
+      'invalidTokenResponse.status',
+    )
+  })
+
   it('rejects a wrong tenant code with 403 1013', async () => {
     const { app, token } = setup()
     const response = await request(app)
