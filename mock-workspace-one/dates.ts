@@ -16,7 +16,7 @@ export const NEVER_MS = -62135596800000
 /** Workspace ONE also sends this shorter form of "never" in some objects. */
 const NEVER_SHORT = '0001-01-01T00:00:00'
 
-/** Formats epoch ms as `YYYY-MM-DDTHH:mm:ss.fff` (UTC, no zone); `NEVER_MS` gives the never value. */
+/** Formats epoch ms as `YYYY-MM-DDTHH:mm:ss.fff` in UTC with no zone. `NEVER_MS` gives the never value. */
 export function formatWs1Date(ms: number): string {
   // toISOString always gives UTC with three-digit milliseconds and a four-digit
   // year for years 0 to 9999, so dropping its "Z" leaves the Workspace ONE form.
@@ -81,13 +81,13 @@ function buildUtc(
   const date = new Date(0)
   date.setUTCFullYear(year, month - 1, day)
   date.setUTCHours(hour, minute, second, millis)
-  // 31 February rolls over into March; reject such dates instead.
+  // Dates such as 31 February roll over into March, so they are rejected.
   if (date.getUTCDate() !== day || date.getUTCMonth() !== month - 1) return undefined
   return date.getTime()
 }
 
 // The date formats the v1 search documentation lists for `lastseen` and
-// `seensince`. `tt` is AM or PM; with it the hour is read on a 12-hour clock.
+// `seensince`. `tt` is AM or PM, and with it the hour is read on a 12-hour clock.
 const YEAR_FIRST =
   /^(\d{4})[/-](\d{1,2})[/-](\d{1,2})(?:[T ](\d{1,2})([:-])(\d{1,2})\5(\d{1,2})(?:\.(\d{1,3})|-(AM|PM))?)?$/i
 const MONTH_FIRST =

@@ -16,7 +16,7 @@ export interface DevicePolicy {
   name: string
   detail: string
   compliant: boolean
-  /** Evaluation queued but not finished; a pending policy never counts as passing. */
+  /** Evaluation queued but not finished. A pending policy never counts as passing. */
   pending: boolean
   /** Epoch ms (`NEVER_MS` for never), or null to leave the key out. */
   lastCheck: number | null
@@ -106,7 +106,7 @@ export interface DeviceAttributes {
   managedBy: number | null
   wifiSsid: string | null
   depTokenSource: number | null
-  /** Security details (`/devices/{id}/security`); no search key carries them. */
+  /** Security details for `/devices/{id}/security`, which no search key carries. */
   passcodePresent: boolean | null
   passcodeCompliant: boolean | null
   encrypted: boolean | null
@@ -120,7 +120,7 @@ export interface Device {
   readonly id: number
   readonly uuid: string
   readonly udid: string
-  /** Exactly as reported: no trimming, no case change; may be "". */
+  /** Serial exactly as reported, without trimming or case change. It may be "". */
   readonly serialNumber: string
   readonly macAddress: string | null
   readonly imei: string | null
@@ -128,7 +128,7 @@ export interface Device {
   /** `DeviceReportedName`, the name the device gives itself. */
   readonly reportedName: string | null
   readonly group: EntityReference
-  /** `UserId`; null renders as `{}` as some real records show. */
+  /** `UserId`. Null renders as `{}`, as some real records show. */
   readonly user: EntityReference | null
   readonly userName: string | null
   readonly userEmail: string | null
@@ -142,7 +142,7 @@ export interface Device {
   readonly operatingSystem: string | null
   readonly lastSeen: number | null
   readonly enrollmentStatus: string
-  /** `CompromisedStatus`; null leaves the key out. */
+  /** `CompromisedStatus`. Null leaves the key out. */
   readonly compromised: boolean | null
   readonly enrolledOn: number | null
   /** `LastCompromisedCheckOn`. */
@@ -245,12 +245,12 @@ export function deriveCompliance(
   return { status, lastCheck }
 }
 
-/** Whether the device renders a `ComplianceSummary` (only evaluated devices do). */
+/** Returns true when the device renders a `ComplianceSummary`, which only evaluated devices do. */
 export function hasComplianceSummary(device: Device): boolean {
   return device.evaluated && device.policies.length > 0
 }
 
-/** An attribute set with every attribute absent. */
+/** Returns an attribute set with every attribute absent. */
 export function emptyAttributes(): DeviceAttributes {
   return {
     timeZone: null,

@@ -1,8 +1,8 @@
 /**
  * Seeded fleet generator. The same options and seed give byte-identical
  * devices. Names come from a small pool drawn once per seed with a seeded
- * faker instance; everything per device uses the cheap `Random`, so 100k
- * devices generate in well under two seconds.
+ * faker instance, and every per-device choice uses the cheap `Random`, which
+ * keeps large fleets fast to generate.
  */
 import { Faker, en } from '@faker-js/faker'
 import type { FleetOptions, Ownership, Ws1Platform } from './types'
@@ -21,7 +21,7 @@ import { PLACEHOLDER_SERIALS, makeSerial } from './generator-serials'
 
 const DAY_MS = 86_400_000
 const HOUR_MS = 3_600_000
-/** Upper bound of one `generate` call; bigger fleets are a typing mistake more often than a plan. */
+/** Maximum count of one `generate` call, because a bigger fleet is more often a typing mistake than a plan. */
 export const MAX_FLEET_SIZE = 1_000_000
 
 const DEFAULT_PLATFORMS: ReadonlyArray<readonly [FleetPlatform, number]> = [
@@ -45,7 +45,7 @@ const DEFAULT_POLICIES: NonNullable<FleetOptions['policies']> = [
   { name: 'OS Version', failureRate: 0.05, pendingRate: 0.01 },
 ]
 
-/** Names drawn once per seed; the pool is small, so users repeat across devices as in real fleets. */
+/** Names drawn once per seed. The pool is small, so users repeat across devices as in real fleets. */
 interface NamePool {
   first: string[]
   last: string[]
@@ -71,7 +71,7 @@ export function namePool(seed: number): NamePool {
   return pool
 }
 
-/** Number of distinct users a seed draws from; real users often enrol more than one device. */
+/** Number of distinct users a seed draws from. Real users often enrol more than one device. */
 const USER_POOL_SIZE = 50_000
 
 /**
@@ -124,35 +124,38 @@ function checkCount(name: string, value: number | undefined, max: number): numbe
 
 function weightsOf<K extends string>(
   name: string,
-  given: Partial<Record<K, number>> | undefined,
+  requested: Partial<Record<K, number>> | undefined,
   defaults: ReadonlyArray<readonly [K, number]>,
 ): Array<readonly [K, number]> {
-  if (given === undefined) return [...defaults]
-  const weights = defaults.map(([key]) => [key, given[key] ?? 0] as const)
+  if (requested === undefined) return [...defaults]
+  const weights = defaults.map(([key]) => [key, requested[key] ?? 0] as const)
   for (const [key, weight] of weights) {
     if (typeof weight !== 'number' || !(weight >= 0)) {
       throw invalidOption(`${name}.${key}`, weight, 'use a weight of 0 or more')
     }
   }
-  const unknown = Object.keys(given).filter((key) => !defaults.some(([known]) => known === key))
+  const unknown = Object.keys(requested).filter((key) => !defaults.some(([known]) => known === key))
   if (unknown.length > 0) {
     throw invalidOption(name, unknown[0], `use keys ${defaults.map(([key]) => key).join(', ')}`)
   }
   if (!weights.some(([, weight]) => weight > 0)) {
-    throw invalidOption(name, given, 'give at least one positive weight')
+    throw invalidOption(name, requested, 'give at least one positive weight')
   }
   return weights
 }
 
-/** Picks `wanted` distinct indexes below `size`. */
-function pickIndexes(random: Random, size: number, wanted: number, taken: Set<number>): Set<number> {
+/**
+ * Picks `count` distinct indexes below `size` that `used` does not contain,
+ * and adds them to `used` so later picks avoid them.
+ */
+function pickIndexes(random: Random, size: number, count: number, used: Set<number>): Set<number> {
   const picked = new Set<number>()
-  if (wanted > size - taken.size) wanted = Math.max(0, size - taken.size)
-  while (picked.size < wanted) {
+  const target = Math.min(count, Math.max(0, size - used.size))
+  while (picked.size < target) {
     const index = random.int(size)
-    if (!picked.has(index) && !taken.has(index)) {
+    if (!used.has(index)) {
       picked.add(index)
-      taken.add(index)
+      used.add(index)
     }
   }
   return picked
@@ -160,7 +163,7 @@ function pickIndexes(random: Random, size: number, wanted: number, taken: Set<nu
 
 const letteredModels = new Map<readonly ModelEntry[], readonly ModelEntry[]>()
 
-/** The models whose serial format contains letters (all of them when none does). */
+/** Returns the models whose serial format contains letters, or all of them when none does. */
 function lettered(models: readonly ModelEntry[]): readonly ModelEntry[] {
   let found = letteredModels.get(models)
   if (found === undefined) {
@@ -171,7 +174,7 @@ function lettered(models: readonly ModelEntry[]): readonly ModelEntry[] {
   return found
 }
 
-/** What the generator needs from its store. */
+/** Store callbacks and settings the generator needs. */
 export interface FleetContext extends Omit<BuildContext, 'random' | 'person'> {
   firstId: number
   seed: number
@@ -217,11 +220,11 @@ export function generateFleet(options: FleetOptions, context: FleetContext): Dev
   const duplicates = checkCount('quirks.duplicateSerials', quirks.duplicateSerials, Math.floor(count / 2))
   const physical = count - duplicates
   const quirkRandom = new Random(mixSeed(seed, 0x717569))
-  const taken = new Set<number>()
+  const serialQuirkIndexes = new Set<number>()
   const duplicateAt = pickIndexes(quirkRandom, physical, duplicates, new Set())
-  const whitespaceAt = pickIndexes(quirkRandom, physical, checkCount('quirks.whitespaceSerials', quirks.whitespaceSerials, physical), taken)
-  const caseAt = pickIndexes(quirkRandom, physical, checkCount('quirks.caseVariantSerials', quirks.caseVariantSerials, physical), taken)
-  const placeholderAt = pickIndexes(quirkRandom, physical, checkCount('quirks.placeholderSerials', quirks.placeholderSerials, physical), taken)
+  const whitespaceAt = pickIndexes(quirkRandom, physical, checkCount('quirks.whitespaceSerials', quirks.whitespaceSerials, physical), serialQuirkIndexes)
+  const caseAt = pickIndexes(quirkRandom, physical, checkCount('quirks.caseVariantSerials', quirks.caseVariantSerials, physical), serialQuirkIndexes)
+  const placeholderAt = pickIndexes(quirkRandom, physical, checkCount('quirks.placeholderSerials', quirks.placeholderSerials, physical), serialQuirkIndexes)
   const neverEvaluatedAt = pickIndexes(quirkRandom, physical, checkCount('quirks.neverEvaluated', quirks.neverEvaluated, physical), new Set())
 
   const random = new Random(mixSeed(seed, 0x666c6565))

@@ -103,7 +103,7 @@ class RecordReader {
     return value
   }
 
-  /** The value under `key` without a type check. */
+  /** Returns the value under `key` without a type check. */
   raw(key: string): unknown {
     return this.record[key]
   }
@@ -167,6 +167,7 @@ function readAttributes(reader: RecordReader): DeviceAttributes {
     }
     attributes.easIds = list as string[]
   }
+
   attributes.timeZone = reader.string('TimeZone')
   attributes.easId = reader.string('EasId')
   attributes.assetNumber = reader.string('AssetNumber')
@@ -174,6 +175,7 @@ function readAttributes(reader: RecordReader): DeviceAttributes {
   attributes.phoneNumber = reader.string('PhoneNumber')
   attributes.supervised = reader.boolean('IsSupervised')
   attributes.mcc = readMcc(reader.object('DeviceMCC'))
+
   attributes.remoteManagementEnabled = reader.string('IsRemoteManagementEnabled')
   attributes.dataEncryptionYN = reader.string('DataEncryptionYN')
   attributes.acLineStatus = reader.number('AcLineStatus')
@@ -204,6 +206,7 @@ function readAttributes(reader: RecordReader): DeviceAttributes {
   attributes.systemUpdateReceivedTime = reader.date('SystemUpdateReceivedTime')
   attributes.securityPatchUpdate = reader.boolean('IsSecurityPatchUpdate')
   attributes.deviceManufacturerId = reader.number('DeviceManufacturerId')
+
   const network = reader.list('DeviceNetworkInfo')
   attributes.networkInfo =
     network === null
@@ -230,6 +233,7 @@ function readAttributes(reader: RecordReader): DeviceAttributes {
             roaming: entry.boolean('IsRoaming'),
           }),
         )
+
   attributes.enrollmentUserUuid = reader.string('EnrollmentUserUuid')
   attributes.managedBy = reader.number('ManagedBy')
   attributes.wifiSsid = reader.string('WifiSsid')
@@ -260,6 +264,7 @@ export function deviceFromRecord(record: unknown, index: number, context: Import
   if (id === null || !Number.isInteger(id)) throw reader.fail('Id', '{"Value": <whole number>}')
   const uuid = reader.string('Uuid')
   if (uuid === null || uuid === '') throw reader.fail('Uuid', 'a GUID string')
+
   const platform = reader.string('Platform') ?? reader.object('PlatformId')?.string('Name') ?? 'WinRT'
   const userReader = reader.object('UserId')
   const user =
@@ -268,6 +273,7 @@ export function deviceFromRecord(record: unknown, index: number, context: Import
       : { id: reader.entityId('UserId') ?? 0, name: userReader.string('Name') ?? '', uuid: userReader.string('Uuid') ?? '' }
   const model = reader.string('Model') ?? reader.object('ModelId')?.string('Name') ?? null
   const policies = readPolicies(reader)
+
   const draft: DeviceDraft = {
     id,
     uuid,
@@ -314,7 +320,7 @@ export function devicesFromExport(body: unknown, context: ImportContext): Device
   return exportedRecords(body).map((record, index) => deviceFromRecord(record, index, context))
 }
 
-/** Restores one device from `DeviceStore.toJSON()` output; derived fields are recomputed by the caller. */
+/** Restores one device from `DeviceStore.toJSON()` output. The caller recomputes the derived fields. */
 export function reviveDevice(entry: unknown, index: number): Device {
   const fail = (field: string): StoreError =>
     new StoreError('invalid_spec', `Invalid store snapshot devices[${index}].${field}: expected the value DeviceStore.toJSON() wrote.`)

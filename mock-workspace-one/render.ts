@@ -4,9 +4,9 @@
  * Search pages are cached per store: the key is the store version, the
  * normalized query and the API version, so a repeated request returns the
  * same Buffer until the fleet changes. A page is built by joining per-device
- * JSON fragments, which are cached by device object; since the store replaces
- * a device object on every change, a changed device re-serializes and the
- * rest of the page is reused.
+ * JSON fragments, which are cached by device object. The store replaces a
+ * device object on every change, so only a changed device re-serializes and
+ * the rest of the page is reused.
  */
 import type { Device } from './device'
 import type { DeviceStore } from './store'
@@ -267,7 +267,7 @@ function parseWith(
 
 /**
  * Parses `/devices/search` query parameters for one API version. Keys are
- * case-insensitive; unknown keys are ignored. A page size above 500 is
+ * case-insensitive and unknown keys are ignored. A page size above 500 is
  * capped at 500.
  */
 export function parseSearchQuery(raw: Record<string, string>, version: ApiVersion): ParseResult {
@@ -282,14 +282,14 @@ export function parseLitesearchQuery(raw: Record<string, string>): ParseResult {
 function matches(device: Device, query: SearchQuery, store: DeviceStore): boolean {
   if (query.deviceId !== undefined && device.id !== query.deviceId) return false
   if (query.user !== undefined && (device.userName ?? '').toLowerCase() !== query.user.toLowerCase()) return false
-  // NOTE: the model filter compares the whole model name, ignoring case; the
-  // real filter's exact rule is undocumented and fails on names like
-  // "iPhone 6s (32 GB Silver)".
+  // NOTE: the model filter compares the whole model name, ignoring case. The
+  // real filter's rule is undocumented, and clients report that it fails on
+  // names like "iPhone 6s (32 GB Silver)".
   if (query.model !== undefined && (device.model ?? '').toLowerCase() !== query.model.toLowerCase()) return false
   if (query.platform !== undefined && device.platform.toLowerCase() !== query.platform.toLowerCase()) return false
   if (query.platformId !== undefined && device.platformId !== query.platformId) return false
-  // NOTE: `lastseen` is read as an upper bound (seen at or before), so it pairs
-  // with `seensince`; the documentation does not say which bound it is.
+  // NOTE: the documentation does not say which bound `lastseen` is. The
+  // emulator reads it as an upper bound (seen at or before), so it pairs with `seensince`.
   if (query.lastSeen !== undefined && (device.lastSeen === null || device.lastSeen > query.lastSeen)) return false
   if (query.seenSince !== undefined && (device.lastSeen === null || device.lastSeen < query.seenSince)) return false
   if (query.ownership !== undefined && device.ownership !== query.ownership) return false
@@ -341,13 +341,19 @@ function sortKey(device: Device, orderBy: OrderBy): string | number {
   }
 }
 
+function compareKeys(a: string | number, b: string | number): number {
+  if (a < b) return -1
+  if (a > b) return 1
+  return 0
+}
+
 /** Filters and orders the fleet. The devices arrive in id order, so ties stay in id order. */
 function selectDevices(store: DeviceStore, query: SearchQuery): readonly Device[] {
   const all = store.devices()
   let selected: Device[] | readonly Device[] = hasFilter(query) ? all.filter((device) => matches(device, query, store)) : all
   if (query.orderBy !== 'deviceid') {
     const keyed = selected.map((device) => ({ device, key: sortKey(device, query.orderBy) }))
-    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    keyed.sort((a, b) => compareKeys(a.key, b.key))
     selected = keyed.map((entry) => entry.device)
   }
   if (query.sortOrder === 'DESC') selected = [...selected].reverse()
@@ -364,9 +370,9 @@ function selectDevices(store: DeviceStore, query: SearchQuery): readonly Device[
  * (about 2.5 KB per device with three policies), not two.
  */
 
-/** Budget of cached fragment bytes, all shapes and stores together; the oldest half goes when it is exceeded. */
+/** Budget of cached fragment bytes for all shapes and stores together. Past it, the oldest half is dropped. */
 const FRAGMENT_BUDGET = 256 * 1024 * 1024
-/** Budget of cached page bodies per store, in bytes; the oldest pages go first. */
+/** Budget of cached page bodies per store, in bytes. Past it, the oldest pages are dropped first. */
 const PAGE_BUDGET = 256 * 1024 * 1024
 
 type FragmentShape = 'search' | 'v3search'
@@ -500,7 +506,7 @@ function renderPage(
 
 /**
  * Renders one search page. v1 and v2 send `{"Devices":[...],"Page","PageSize","Total"}`
- * with the same item keys; v3 sends `{"devices":[...],"page","page_size","total"}`.
+ * with the same item keys, and v3 sends `{"devices":[...],"page","page_size","total"}`.
  * No match, or a page past the end, gives 204 as real tenants do.
  */
 export function renderSearch(store: DeviceStore, query: SearchQuery, version: ApiVersion): SearchRender {
@@ -521,7 +527,7 @@ export function renderSearch(store: DeviceStore, query: SearchQuery, version: Ap
 
 /**
  * Renders a `/devices/litesearch` page.
- * NOTE: no litesearch capture exists; items use the v1 `Device` shape inside
+ * NOTE: no litesearch capture exists. Items use the v1 `Device` shape inside
  * the v1 search envelope.
  */
 export function renderLitesearch(store: DeviceStore, query: SearchQuery): SearchRender {
@@ -548,28 +554,29 @@ export function renderDevice(device: Device, shape: 'v1' | 'v2' | 'v3', ctx: { b
   }
 }
 
-/** Body of `/devices/{id}/compliance`; `page` is 0-based and `pageSize` is capped at 500. */
+/** Renders the body of `/devices/{id}/compliance`. `page` is 0-based and `pageSize` is capped at 500. */
 export function renderCompliance(device: Device, page: number, pageSize: number): Buffer {
   const size = Math.min(Math.max(1, Math.floor(pageSize)), MAX_PAGE_SIZE)
   const record = toComplianceByIdRecord(device, Math.max(0, Math.floor(page)), size)
   return Buffer.from(JSON.stringify(record), 'utf8')
 }
 
-/** Body of `/devices/compliance?searchBy=...&id=...`. */
+/** Renders the body of `/devices/compliance?searchBy=...&id=...`. */
 export function renderComplianceBySearch(device: Device): Buffer {
   return Buffer.from(JSON.stringify(toComplianceBySearchRecord(device)), 'utf8')
 }
 
-/** Body of `/devices/{id}/security` and `/devices/security?searchby=`. */
+/** Renders the body of `/devices/{id}/security` and `/devices/security?searchby=`. */
 export function renderSecurity(device: Device): Buffer {
   return Buffer.from(JSON.stringify(toSecurityRecord(device)), 'utf8')
 }
 
 /**
- * Body of `POST /devices?searchby=Serialnumber`: every record whose serial
- * equals one of `serials` exactly, in id order, or null when none matches.
- * NOTE: no capture of this response exists; it uses the v1 search envelope
- * with v1 `Device` items.
+ * Renders the body of `POST /devices?searchby=Serialnumber`: every record
+ * whose serial equals one of `serials` exactly, in id order. Returns null
+ * when none matches.
+ * NOTE: no capture of this response exists. The emulator uses the v1 search
+ * envelope with v1 `Device` items.
  */
 export function renderBulkBySerial(store: DeviceStore, serials: string[]): Buffer | null {
   const found = new Set<Device>()

@@ -1,7 +1,8 @@
 /**
- * In-memory device store of one tenant. Every lookup goes through an index
- * (id, uuid, udid, serial, MAC, IMEI, EAS id), and devices are kept in an
- * array ordered by id so a default search page is a slice, never a sort.
+ * In-memory device store of one tenant. Devices are kept in an array ordered
+ * by id, so a lookup by id is a binary search and a default search page is a
+ * slice, never a sort. Every other lookup (uuid, udid, serial, MAC, IMEI,
+ * EAS id) goes through a hash index.
  * Stored devices are immutable: a change replaces the object and bumps
  * `version`, which the render caches key on.
  */
@@ -31,8 +32,8 @@ export interface StoreOptions {
   /** The tenant's root organization group. */
   group: { id: number; name: string; uuid: string }
   /**
-   * Which record a single-object lookup returns when several share the value
-   * (typically a serial after re-enrolment). Real tenants do not document it.
+   * Tie-break of single-object lookups when several records share the value,
+   * typically a serial after re-enrolment. Real tenants do not document it.
    * Default 'oldest-id'.
    */
   duplicateSerialLookup?: DuplicateSerialLookup
@@ -115,13 +116,13 @@ export class DeviceStore {
   private readonly unenrolled: UnenrolledCompliance
   private currentVersion = 0
   /**
-   * All devices, ordered by id; imports that repeat an id keep their import
-   * order. Lookups by id binary-search this array.
+   * All devices, ordered by id. Imports that repeat an id keep their import
+   * order, and lookups by id binary-search this array.
    */
   private ordered: Device[] = []
   /**
    * Hash indexes, each built on its first use and kept up to date after that,
-   * so generating a large fleet does not pay for indexes nobody reads.
+   * so generating a large fleet does not pay for indexes that no lookup reads.
    */
   private readonly indexes = new Map<IndexKind, MultiIndex>()
   private readonly groups = new Map<string, EntityReference>()
@@ -140,7 +141,7 @@ export class DeviceStore {
     this.groups.set(this.rootGroup.name, this.rootGroup)
   }
 
-  /** Increases on every change. */
+  /** Change counter: it increases on every change. */
   get version(): number {
     return this.currentVersion
   }
@@ -150,21 +151,9 @@ export class DeviceStore {
     return this.rootGroup
   }
 
-  /** Every device in id order. The array is replaced, never changed, when the fleet changes. */
+  /** Returns every device in id order. The array is replaced, never changed, when the fleet changes. */
   devices(): readonly Device[] {
     return this.ordered
-  }
-
-  /** The organization group with this id, if any device or the root uses it. */
-  groupById(id: number): EntityReference | undefined {
-    for (const group of this.groups.values()) if (group.id === id) return group
-    return undefined
-  }
-
-  groupByUuid(uuid: string): EntityReference | undefined {
-    const wanted = uuid.toLowerCase()
-    for (const group of this.groups.values()) if (group.uuid.toLowerCase() === wanted) return group
-    return undefined
   }
 
   add(spec: DeviceSpec): Device {
@@ -255,7 +244,7 @@ export class DeviceStore {
     return next
   }
 
-  /** Marks a device Unenrolled; the record stays. */
+  /** Marks a device Unenrolled and keeps its record. */
   unenroll(selector: DeviceSelector): Device {
     const current = this.require(selector)
     const draft = draftOf(current)
@@ -299,15 +288,15 @@ export class DeviceStore {
     return undefined
   }
 
-  /** Every record whose serial equals `serial` exactly (no trimming, case-sensitive). */
+  /** Returns every record whose serial equals `serial` exactly, without trimming or case folding. */
   findBySerial(serial: string): Device[] {
     return [...this.index('serial').get(serial)]
   }
 
   /**
-   * Single-object lookup as `GET /devices?searchby=` does it. When several
-   * records match, `duplicateSerialLookup` picks one. Serial and EAS id match
-   * exactly; Udid and MAC ignore case (MAC separators too).
+   * Finds one device as `GET /devices?searchby=` does. When several records
+   * match, `duplicateSerialLookup` picks one. Serial, IMEI and EAS id match
+   * exactly, while Udid and MAC ignore case (and MAC separators).
    */
   lookup(by: SearchBy, value: string): Device | undefined {
     switch (by) {
@@ -328,7 +317,7 @@ export class DeviceStore {
     }
   }
 
-  /** Appends a seeded fleet; returns how many records were added. */
+  /** Appends a seeded fleet and returns how many records were added. */
   generate(options: FleetOptions): number {
     const firstId = options?.firstId ?? this.nextId()
     if (!Number.isInteger(firstId) || firstId <= 0) {
@@ -387,7 +376,7 @@ export class DeviceStore {
     this.touch()
   }
 
-  /** Snapshot of every device and the store's counters, as JSON-compatible data. */
+  /** Returns a snapshot of every device and the store's counters as JSON-compatible data. */
   toJSON(): unknown {
     return {
       format: SNAPSHOT_FORMAT,
@@ -515,14 +504,14 @@ export class DeviceStore {
     for (const [kind, index] of this.indexes) for (const key of INDEX_KEYS[kind](device)) index.remove(key, device)
   }
 
-  /** First record with this id (imports may repeat an id), by binary search. */
+  /** Returns the first record with this id (imports may repeat an id), found by binary search. */
   private findById(id: number): Device | undefined {
     const at = this.lowerBound(id)
     const device = this.ordered[at]
     return device !== undefined && device.id === id ? device : undefined
   }
 
-  /** Index of the first record whose id is not below `id`. */
+  /** Returns the index of the first record whose id is not below `id`. */
   private lowerBound(id: number): number {
     let low = 0
     let high = this.ordered.length
@@ -534,7 +523,7 @@ export class DeviceStore {
     return low
   }
 
-  /** Index of `device` in `ordered`: a binary search on id, then a scan over records sharing it. */
+  /** Returns the index of `device` in `ordered` by a binary search on id, then a scan over records sharing it. */
   private position(device: Device): number {
     for (let at = this.lowerBound(device.id); at < this.ordered.length && (this.ordered[at] as Device).id === device.id; at++) {
       if (this.ordered[at] === device) return at
@@ -542,7 +531,7 @@ export class DeviceStore {
     throw new StoreError('not_found', `Device ${device.id} (${device.uuid}) is not in the store.`)
   }
 
-  /** Where a device belongs in `ordered`: after every record with a lower or equal id. */
+  /** Returns where a device belongs in `ordered`: after every record with a lower or equal id. */
   private insertionPoint(device: Device): number {
     let low = 0
     let high = this.ordered.length
@@ -562,7 +551,7 @@ export class DeviceStore {
     this.addToIndexes(device)
   }
 
-  /** Inserts many devices at once: appends, and sorts only when ids are not already increasing. */
+  /** Inserts many devices at once. It appends, and sorts only when ids are not already increasing. */
   private insertMany(devices: readonly Device[]): void {
     if (devices.length === 0) return
     const next = this.ordered.concat(devices)
