@@ -51,10 +51,12 @@ export function credentialsFromSnapshot(snapshot: unknown): Credentials | undefi
   if (!Array.isArray(tenants)) return undefined
   const tenant: unknown = tenants[0]
   const tenantCode = stringField(tenant, 'tenantCode')
-  const clients: unknown = typeof tenant === 'object' && tenant !== null ? (tenant as Record<string, unknown>)['clients'] : undefined
-  if (tenantCode === undefined || !Array.isArray(clients)) return undefined
-  const client: unknown =
-    clients.find((entry: unknown) => (entry as Record<string, unknown> | null)?.['enabled'] !== false) ?? clients[0]
+  if (tenantCode === undefined || typeof tenant !== 'object' || tenant === null) return undefined
+  const clients: unknown = (tenant as Record<string, unknown>)['clients']
+  if (!Array.isArray(clients)) return undefined
+  const isEnabled = (entry: unknown): boolean =>
+    (entry as Record<string, unknown> | null)?.['enabled'] !== false
+  const client: unknown = clients.find(isEnabled) ?? clients[0]
   const clientId = stringField(client, 'clientId')
   const clientSecret = stringField(client, 'clientSecret')
   if (clientId === undefined || clientSecret === undefined) return undefined

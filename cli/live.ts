@@ -88,13 +88,14 @@ export async function liveCheckerConfig(
       })
     }
   }
-  const rules = (cloudflare.rules ?? [{ name: 'Workspace ONE compliant', input: { compliance_status: 'compliant' } }]).map(
-    (rule) => ({
-      type: 'workspace_one',
-      ...rule,
-      input: { connection_id: name, ...rule.input },
-    }),
-  )
+  const scenarioRules = cloudflare.rules ?? [
+    { name: 'Workspace ONE compliant', input: { compliance_status: 'compliant' as const } },
+  ]
+  const rules = scenarioRules.map((rule) => ({
+    type: 'workspace_one',
+    ...rule,
+    input: { connection_id: name, ...rule.input },
+  }))
   const raw = {
     integration: {
       name,
@@ -160,7 +161,8 @@ export async function runLiveDemo(scenario: LoadedScenario, options: DemoOptions
       onPoll: (outcome) => {
         const stamp = palette.dim(new Date(outcome.finishedAt).toISOString())
         const state = outcome.complete ? 'complete' : palette.yellow('incomplete')
-        io.stdout.write(`${stamp} poll ${outcome.poll} ${state}: ${formatCounts(countResults(outcome.results), palette)}\n`)
+        const counts = formatCounts(countResults(outcome.results), palette)
+        io.stdout.write(`${stamp} poll ${outcome.poll} ${state}: ${counts}\n`)
         if (first) {
           io.stdout.write(formatVerdictTable(outcome.results, palette))
           io.stdout.write(liveHelp(server, outcome.results).join('\n') + '\n')

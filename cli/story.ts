@@ -66,15 +66,22 @@ function describePollEnd(event: PollEndEvent, palette: Palette): string {
     plural(event.pages, 'page'),
     plural(event.ws1Records, 'Workspace ONE record'),
   ].join(', ')
-  const counts =
-    `${palette.green(`${event.counts.compliant} compliant`)}, ` +
-    `${event.counts.noncompliant > 0 ? palette.red(`${event.counts.noncompliant} noncompliant`) : '0 noncompliant'}, ` +
-    `${event.counts.unknown > 0 ? palette.yellow(`${event.counts.unknown} unknown`) : '0 unknown'}`
+  const { compliant, noncompliant, unknown } = event.counts
+  const counts = [
+    palette.green(`${compliant} compliant`),
+    noncompliant > 0 ? palette.red(`${noncompliant} noncompliant`) : '0 noncompliant',
+    unknown > 0 ? palette.yellow(`${unknown} unknown`) : '0 unknown',
+  ].join(', ')
   if (event.complete && event.error === undefined) {
     return `${palette.bold(`poll ${event.poll}`)} complete: ${traffic}; ${counts}`
   }
-  const error = event.error === undefined ? '' : `: ${event.error.kind} error ${event.error.code ?? ''} ${event.error.message}`
-  return `${palette.yellow(`poll ${event.poll} incomplete`)}${error.replace(/\s+/g, ' ')} (${traffic}); earlier results kept, marked stale`
+  let error = ''
+  if (event.error !== undefined) {
+    const { kind, code, message } = event.error
+    error = `: ${kind} error ${code ?? ''} ${message}`.replace(/\s+/g, ' ')
+  }
+  const incomplete = palette.yellow(`poll ${event.poll} incomplete`)
+  return `${incomplete}${error} (${traffic}); earlier results kept, marked stale`
 }
 
 /**
@@ -169,7 +176,8 @@ export function summarize(report: ScenarioReport, state: StoryState, palette: Pa
   const verdict = report.passed ? palette.green('all held') : palette.red('some failed')
   lines.push(`  Expectations: ${held} of ${total} held (${verdict}).`)
   for (const expectation of report.expectations.filter((result) => !result.passed)) {
-    lines.push(`    ${palette.red('failed')} ${expectation.title}: expected ${expectation.expected}, got ${expectation.actual}`)
+    const { title, expected, actual } = expectation
+    lines.push(`    ${palette.red('failed')} ${title}: expected ${expected}, got ${actual}`)
   }
   if (report.error !== undefined) lines.push(`  ${palette.red('Run error:')} ${report.error}`)
 
