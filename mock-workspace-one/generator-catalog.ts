@@ -26,8 +26,8 @@ export interface PlatformProfile {
   /**
    * Friendly name in Workspace ONE's default pattern:
    * `<user> <model> <platform label> <os> <last 4 of serial>`. The names are
-   * joined from arrays because `join` gives one flat string, while template
-   * concatenation leaves V8 a tree of parts that costs more memory per device.
+   * joined from arrays because `join` gives one flat string. Template
+   * concatenation would leave V8 a tree of parts, which costs more memory per device.
    */
   friendlyName(userName: string, family: string, model: string, os: string, lastFour: string): string
 }
@@ -159,7 +159,7 @@ export function profileKeyFor(platform: string): FleetPlatform {
   }
 }
 
-/** Last four characters of a serial, as friendly names show them. */
+/** Returns the last four characters of a trimmed serial, as friendly names show them. */
 export function lastFour(serial: string): string {
   return serial.trim().slice(-4)
 }

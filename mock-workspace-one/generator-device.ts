@@ -41,7 +41,7 @@ export interface Person {
   user: EntityReference
 }
 
-/** What building a device needs from its store. */
+/** Store callbacks and settings that building a device needs. */
 export interface BuildContext {
   now: number
   random: Random
@@ -108,7 +108,7 @@ function readMac(value: unknown): string | undefined {
   return digits
 }
 
-/** A stable small number for a model name outside the catalog. */
+/** Returns a stable model id for a model name outside the catalog. */
 function modelIdFor(name: string): number {
   let hash = 0
   for (let i = 0; i < name.length; i++) hash = (Math.imul(hash, 31) + name.charCodeAt(i)) | 0
@@ -169,14 +169,14 @@ interface AttributeInputs {
   enrollmentUserUuid: string
   encrypted: boolean
   passcodePresent: boolean | null
-  /** macOS local host name; null on other platforms. */
+  /** macOS local host name, or null on other platforms. */
   hostName: string | null
   depEnrolled: boolean
 }
 
 /**
  * Builds default attributes. With a cache, devices whose inputs are equal
- * share one frozen object, which keeps a 100k fleet small; devices with a
+ * share one frozen object, which keeps a 100k fleet small. Devices with a
  * unique input (asset number, macOS host name) get their own.
  */
 function defaultAttributes(inputs: AttributeInputs, cache: Map<string, DeviceAttributes> | undefined): DeviceAttributes {
@@ -189,6 +189,7 @@ function defaultAttributes(inputs: AttributeInputs, cache: Map<string, DeviceAtt
     const cached = cache.get(key)
     if (cached !== undefined) return cached
   }
+
   const attributes = emptyAttributes()
   attributes.timeZone = ''
   attributes.easIds = []
@@ -218,12 +219,14 @@ function defaultAttributes(inputs: AttributeInputs, cache: Map<string, DeviceAtt
   attributes.encrypted = inputs.encrypted
   attributes.passcodePresent = inputs.passcodePresent
   attributes.passcodeCompliant = inputs.passcodePresent
+
   if (inputs.hostName !== null) {
     attributes.hostName = `${inputs.hostName}.local`
     attributes.localHostName = inputs.hostName
     attributes.userApprovedEnrollment = true
     attributes.enrolledViaDep = inputs.depEnrolled
   }
+
   if (!shareable) return attributes
   const frozen = Object.freeze(attributes)
   cache.set(key, frozen)
@@ -366,6 +369,8 @@ export function patchDevice(
     throw invalid('uuid', patch.uuid, 'uuids cannot change; use reenroll for a new record')
   }
   const draft = draftOf(device)
+
+  // Identity and hardware.
   if (patch.serialNumber !== undefined) {
     if (typeof patch.serialNumber !== 'string') throw invalid('serialNumber', patch.serialNumber, 'use a string')
     draft.serialNumber = patch.serialNumber
@@ -390,6 +395,8 @@ export function patchDevice(
   if (oem !== undefined) draft.attributes.oemInfo = oem
   const os = readString('operatingSystem', patch.operatingSystem)
   if (os !== undefined) draft.operatingSystem = os
+
+  // Enrollment and user.
   const ownership = readOwnership(patch.ownership)
   if (ownership !== undefined) draft.ownership = ownership
   const enrollment = readEnrollment(patch.enrollmentStatus)
@@ -407,6 +414,8 @@ export function patchDevice(
   if (patch.organizationGroup !== undefined) {
     draft.group = context.group(readString('organizationGroup', patch.organizationGroup))
   }
+
+  // Dates and compliance.
   if (patch.lastSeen !== undefined) draft.lastSeen = readDate('lastSeen', patch.lastSeen, NEVER_MS)
   if (patch.enrolledOn !== undefined) draft.enrolledOn = readDate('enrolledOn', patch.enrolledOn, NEVER_MS)
   if (patch.compromised !== undefined) {

@@ -92,7 +92,7 @@ export class Random {
     return item
   }
 
-  /** Picks a key by relative weight; keys with weight 0 are never picked. */
+  /** Picks a key by relative weight. Keys with weight 0 are never picked. */
   weighted<K extends string>(weights: ReadonlyArray<readonly [K, number]>): K {
     let total = 0
     for (const [, weight] of weights) total += weight
@@ -109,8 +109,8 @@ export class Random {
 
   /** `length` characters drawn from `alphabet`. */
   chars(length: number, alphabet: string = UPPER_ALNUM): string {
-    // One fromCharCode call gives a flat string; `+=` in a loop would leave a
-    // chain of rope nodes that costs far more memory per stored device.
+    // One fromCharCode call gives a flat string. `+=` in a loop would leave a
+    // chain of rope nodes, which costs far more memory per stored device.
     const codes = codeBuffer(length)
     for (let i = 0; i < length; i++) codes[i] = alphabet.charCodeAt(this.int(alphabet.length))
     return String.fromCharCode.apply(null, codes)

@@ -39,10 +39,10 @@ function vmwareBytes(random: Random): string {
 export function makeSerial(format: SerialFormat, random: Random): string {
   switch (format) {
     case 'apple-legacy':
-      // 12 characters: factory code (C02, C07, FVF...), then year, week and model code.
+      // Older Apple serials have 12 characters and start with a factory code such as C02.
       return random.pick(['C02', 'C07', 'FVF', 'F5K', 'DMP']) + random.chars(9, APPLE_ALPHABET)
     case 'apple-random':
-      // Since 2021 Apple assigns 10 random characters.
+      // Newer Apple hardware has 10 random characters.
       return random.chars(10, APPLE_ALPHABET)
     case 'dell':
       // A Dell service tag has 7 characters.
@@ -54,14 +54,14 @@ export function makeSerial(format: SerialFormat, random: Random): string {
     case 'samsung':
       return random.pick(['R58', 'R5C', 'R3C', 'RF8']) + random.chars(8, UPPER_ALNUM)
     case 'numeric':
-      // Rugged Android devices (Zebra and others) use 14 digits.
+      // Purely numeric Android serials, 14 digits like the API docs' example 17142522504057.
       return String(random.range(1, 2)) + random.digits(13)
     case 'vmware':
       return `VMware-${vmwareBytes(random)}-${vmwareBytes(random)}`
   }
 }
 
-/** A 15-digit IMEI with a valid Luhn check digit. */
+/** Draws a 15-digit IMEI with a valid Luhn check digit. */
 export function makeImei(random: Random): string {
   const body = random.pick(['35', '86', '01', '99']) + random.digits(12)
   let sum = 0
@@ -76,7 +76,7 @@ export function makeImei(random: Random): string {
   return body + String((10 - (sum % 10)) % 10)
 }
 
-/** 12 upper-case hex digits, no separators, as Workspace ONE sends MAC addresses. */
+/** Draws 12 upper-case hex digits with no separators, as Workspace ONE sends MAC addresses. */
 export function makeMacAddress(random: Random): string {
   return random.hex(12, true)
 }

@@ -35,8 +35,8 @@ export function actionsTaken(policy: DevicePolicy): JsonObject[] {
 }
 
 /*
- * NOTE: Workspace ONE does not publish what the v3 integer enumerations mean;
- * only their ranges are known (ownership 1..4, enrollment_status 0..16,
+ * NOTE: Workspace ONE does not publish what the v3 integer enumerations mean.
+ * Only their ranges are known (ownership 1..4, enrollment_status 0..16,
  * compliance_status 0..11, per-policy compliance_status 0..2). The numbers
  * below are the emulator's choice, so clients must not rely on them matching
  * a real tenant.
@@ -88,12 +88,19 @@ export const V2_OWNERSHIP: Readonly<Record<string, string>> = {
   Undefined: 'UNDEFINED',
 }
 
-/** `ManagedBy` names; only 1 = "MDM" is seen on the wire, the others are our choice. */
+/** `ManagedBy` names. Only 1 = "MDM" is seen on the wire, and the others are the emulator's choice. */
 export const V2_MANAGED_BY: Readonly<Record<number, string>> = {
   0: 'UNKNOWN',
   1: 'MDM',
   2: 'MAM',
   3: 'MDM_AND_MAM',
+}
+
+/** `EasIds` as the wire sends it: `{}` for an empty list, `{"EasId":[...]}` otherwise, null when absent. */
+export function easIdsObject(easIds: readonly string[] | null): JsonObject | null {
+  if (easIds === null) return null
+  if (easIds.length === 0) return {}
+  return { EasId: easIds }
 }
 
 /** Looks a value up in an enumeration table, falling back to `fallback`. */

@@ -5,14 +5,14 @@
  *
  * NOTE: no capture shows a value of `OverallCompliantStatus`. The emulator
  * sends the device's `ComplianceStatus` string ("Compliant", "NonCompliant",
- * or "NotAvailable" when the unenrolled option says so), so the two can never
+ * or "NotAvailable" when the unenrolled option sets it), so the two can never
  * disagree.
  */
 import type { Device } from '../device'
 import { compliancePolicies } from './v1'
 import { actionsTaken, entityId, put, ws1Date, type JsonObject } from './common'
 
-/** Body of `/devices/{id}/compliance`; `page` is 0-based. */
+/** Builds the body of `/devices/{id}/compliance`. `page` is 0-based. */
 export function toComplianceByIdRecord(device: Device, page: number, pageSize: number): JsonObject {
   const start = page * pageSize
   const policies = device.policies.slice(start, start + pageSize)
@@ -38,7 +38,7 @@ export function toComplianceByIdRecord(device: Device, page: number, pageSize: n
   }
 }
 
-/** Body of `/devices/compliance?searchBy=...&id=...`. */
+/** Builds the body of `/devices/compliance?searchBy=...&id=...`. */
 export function toComplianceBySearchRecord(device: Device): JsonObject {
   const entries = compliancePolicies(device)
   return { DeviceCompliance: entries, Page: 0, PageSize: entries.length, Total: entries.length }

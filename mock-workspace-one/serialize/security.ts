@@ -1,7 +1,7 @@
 /**
  * `GET /devices/{id}/security` and `/devices/security?searchby=` body
- * (`DeviceSecurityInfo`). Only keys the canonical model can back are sent;
- * the recovery-key, grace-period and bootstrap-token keys are left out, as a
+ * (`DeviceSecurityInfo`). Only keys the canonical model can back are sent.
+ * The recovery-key, grace-period and bootstrap-token keys are left out, as a
  * null value would be.
  */
 import type { Device } from '../device'

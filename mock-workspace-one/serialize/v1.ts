@@ -2,10 +2,10 @@
  * v1/v2 PascalCase device records: the v1 and v2 search item
  * (`DeviceExtended`) and the v1 `Device` of `?searchby=` and `/devices/{id}`,
  * which has the same keys minus `EasIds` and `TimeZone`. Keys follow the
- * published model's order; absent values leave their key out.
+ * published model's order, and absent values leave their key out.
  */
 import { hasComplianceSummary, type CellularInterface, type Device, type DeviceMcc, type NetworkInterface } from '../device'
-import { actionsTaken, entityId, put, ws1Date, type JsonObject } from './common'
+import { actionsTaken, easIdsObject, entityId, put, ws1Date, type JsonObject } from './common'
 
 function mccObject(mcc: DeviceMcc): JsonObject {
   const out: JsonObject = {}
@@ -58,9 +58,11 @@ export function toV1Record(device: Device, searchItem: boolean): JsonObject {
   const a = device.attributes
   const out: JsonObject = {}
   if (searchItem) {
-    put(out, 'EasIds', a.easIds === null ? null : a.easIds.length === 0 ? {} : { EasId: a.easIds })
+    put(out, 'EasIds', easIdsObject(a.easIds))
     put(out, 'TimeZone', a.timeZone)
   }
+
+  // Identity.
   out['Udid'] = device.udid
   out['SerialNumber'] = device.serialNumber
   put(out, 'MacAddress', device.macAddress)
@@ -69,6 +71,8 @@ export function toV1Record(device: Device, searchItem: boolean): JsonObject {
   put(out, 'AssetNumber', a.assetNumber)
   put(out, 'DeviceFriendlyName', device.friendlyName)
   put(out, 'DeviceReportedName', device.reportedName)
+
+  // Organization group and user.
   out['LocationGroupId'] = {
     Id: entityId(device.group.id),
     Name: device.group.name,
@@ -82,6 +86,8 @@ export function toV1Record(device: Device, searchItem: boolean): JsonObject {
   put(out, 'UserName', device.userName)
   put(out, 'DataProtectionStatus', a.dataProtectionStatus)
   put(out, 'UserEmailAddress', device.userEmail)
+
+  // Platform.
   out['Ownership'] = device.ownership
   out['PlatformId'] = { Id: entityId(device.platformId), Name: device.platform }
   out['Platform'] = device.platform
@@ -91,6 +97,8 @@ export function toV1Record(device: Device, searchItem: boolean): JsonObject {
   put(out, 'Model', device.model)
   put(out, 'OperatingSystem', device.operatingSystem)
   put(out, 'PhoneNumber', a.phoneNumber)
+
+  // Status and compliance.
   put(out, 'LastSeen', ws1Date(device.lastSeen))
   out['EnrollmentStatus'] = device.enrollmentStatus
   out['ComplianceStatus'] = device.complianceStatus
@@ -101,6 +109,8 @@ export function toV1Record(device: Device, searchItem: boolean): JsonObject {
   if (hasComplianceSummary(device)) {
     out['ComplianceSummary'] = { DeviceCompliance: compliancePolicies(device) }
   }
+
+  // Hardware and settings.
   put(out, 'IsSupervised', a.supervised)
   put(out, 'DeviceMCC', a.mcc === null ? null : mccObject(a.mcc))
   put(out, 'IsRemoteManagementEnabled', a.remoteManagementEnabled)
@@ -133,6 +143,8 @@ export function toV1Record(device: Device, searchItem: boolean): JsonObject {
   put(out, 'SystemUpdateReceivedTime', ws1Date(a.systemUpdateReceivedTime))
   put(out, 'IsSecurityPatchUpdate', a.securityPatchUpdate)
   put(out, 'DeviceManufacturerId', a.deviceManufacturerId)
+
+  // Network and management.
   put(out, 'DeviceNetworkInfo', a.networkInfo === null ? null : a.networkInfo.map(networkObject))
   put(
     out,
@@ -143,17 +155,18 @@ export function toV1Record(device: Device, searchItem: boolean): JsonObject {
   put(out, 'ManagedBy', a.managedBy)
   put(out, 'WifiSsid', a.wifiSsid)
   put(out, 'DepTokenSource', a.depTokenSource)
+
   out['Id'] = entityId(device.id)
   out['Uuid'] = device.uuid
   return out
 }
 
-/** JSON text of one v1/v2 search item. */
+/** Serializes one v1/v2 search item. */
 export function serializeV1SearchItem(device: Device): string {
   return JSON.stringify(toV1Record(device, true))
 }
 
-/** JSON text of one v1 `Device` (search item minus `EasIds` and `TimeZone`). */
+/** Serializes one v1 `Device` (the search item minus `EasIds` and `TimeZone`). */
 export function serializeV1Device(device: Device): string {
   return JSON.stringify(toV1Record(device, false))
 }

@@ -15,7 +15,7 @@ import {
   type JsonObject,
 } from './common'
 
-/** `Links[].Href` of a device: `<origin>/API/mdm/devices/<uuid>`. */
+/** Builds the `Links[].Href` of a device: `<origin>/API/mdm/devices/<uuid>`. */
 export function deviceHref(baseUrl: string, uuid: string): string {
   const origin = baseUrl.replace(/\/+$/, '').replace(/\/api$/i, '')
   return `${origin}/API/mdm/devices/${uuid}`

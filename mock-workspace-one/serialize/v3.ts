@@ -13,6 +13,7 @@ import {
   V3_COMPLIANCE_STATUS,
   V3_ENROLLMENT_STATUS,
   V3_OWNERSHIP,
+  easIdsObject,
   entityId,
   isoDate,
   lookupEnum,
@@ -52,15 +53,19 @@ export function toV3SearchRecord(device: Device): JsonObject {
   out['udid'] = device.udid
   out['serial_number'] = device.serialNumber
   put(out, 'imei', device.imei)
-  put(out, 'eas_ids', a.easIds === null ? null : a.easIds.length === 0 ? {} : { EasId: a.easIds })
+  put(out, 'eas_ids', easIdsObject(a.easIds))
   put(out, 'asset_number', a.assetNumber)
   put(out, 'device_friendly_name', device.friendlyName)
   put(out, 'device_reported_name', device.reportedName)
+
+  // Organization group and user.
   out['organization_group_uuid'] = device.group.uuid
   out['organization_group_name'] = device.group.name
   put(out, 'enrollment_user_name', device.userName)
   put(out, 'enrollment_user_uuid', device.user === null ? null : device.user.uuid)
   put(out, 'enrollment_user_email_address', device.userEmail)
+
+  // Platform and status.
   out['ownership'] = lookupEnum(V3_OWNERSHIP, device.ownership, 4)
   out['platform_name'] = device.platform
   out['device_type'] = device.platformId
@@ -74,6 +79,8 @@ export function toV3SearchRecord(device: Device): JsonObject {
   put(out, 'last_enrolled_on', isoDate(device.enrolledOn))
   out['last_compliance_check_on'] = isoDate(device.lastComplianceCheckOn)
   put(out, 'last_compromised_check_on', isoDate(device.compromisedCheckOn))
+
+  // Hardware, settings and network.
   put(out, 'is_supervised', a.supervised)
   put(out, 'is_remote_management_enabled', a.remoteManagementEnabled)
   put(out, 'data_encryption_yn', a.dataEncryptionYN)
@@ -135,6 +142,7 @@ export function toV3SearchRecord(device: Device): JsonObject {
           return item
         }),
   )
+
   put(out, 'time_zone', a.timeZone)
   if (hasComplianceSummary(device)) out['compliance_summary'] = complianceSummary(device)
   out['Id'] = entityId(device.id)
