@@ -15,7 +15,7 @@ function generate(options: FleetOptions, seed = 1): DeviceStore {
   return store
 }
 
-/** Every page of the v1 search, concatenated: what a client would download. */
+/** Renders every page of the v1 search and concatenates them, as a client would download them. */
 function allPages(store: DeviceStore): string {
   const parsed = parseSearchQuery({}, 1)
   if (!parsed.ok) throw new Error(parsed.message)
@@ -137,7 +137,7 @@ describe('generateFleet quirks', () => {
     expect(devices).toHaveLength(400)
   })
 
-  it('plants an older unenrolled record before each re-enrolled one', () => {
+  it('plants stale duplicate records', () => {
     const bySerial = new Map<string, Device[]>()
     for (const device of devices) {
       if (PLACEHOLDER_SERIALS.includes(device.serialNumber)) continue
@@ -202,7 +202,7 @@ describe('generated device realism', () => {
     }
   })
 
-  it('gives mobile devices a valid IMEI and desktops an empty one', () => {
+  it('gives IMEIs to mobile devices only', () => {
     for (const device of devices) {
       if (device.platform === 'Apple' || device.platform === 'Android') expect(device.imei).toMatch(/^\d{15}$/)
       else expect(device.imei).toBe('')

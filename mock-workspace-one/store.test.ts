@@ -213,7 +213,7 @@ describe('DeviceStore lookups', () => {
     expect(store.lookup('Serialnumber', 'NOPE')).toBeUndefined()
   })
 
-  it('keeps lookups right after update, remove and reenroll', () => {
+  it('follows update, remove and reenroll', () => {
     const store = makeStore()
     const device = store.add({ serialNumber: 'OLD1', macAddress: '111111111111' })
     // Build the serial and MAC indexes before the changes.
