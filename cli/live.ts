@@ -73,6 +73,8 @@ export async function liveCheckerConfig(
   const integration = cloudflare.integration ?? {}
   const credentials = credentialsFromSnapshot(server.emulator.snapshot())
   const name = integration.name ?? DEFAULT_INTEGRATION_NAME
+
+  // Explicit Cloudflare devices first, then one per distinct serial of the fleet when mirrored.
   const devices: Array<Record<string, unknown>> = (cloudflare.devices ?? []).map((device) => ({ ...device }))
   if (cloudflare.mirror_fleet !== undefined && cloudflare.mirror_fleet !== false) {
     const except = new Set(typeof cloudflare.mirror_fleet === 'object' ? (cloudflare.mirror_fleet.except ?? []) : [])
@@ -88,6 +90,7 @@ export async function liveCheckerConfig(
       })
     }
   }
+
   const scenarioRules = cloudflare.rules ?? [
     { name: 'Workspace ONE compliant', input: { compliance_status: 'compliant' as const } },
   ]
@@ -96,6 +99,8 @@ export async function liveCheckerConfig(
     ...rule,
     input: { connection_id: name, ...rule.input },
   }))
+
+  // Validating the assembled object gives the typed config and names any key the scenario got wrong.
   const raw = {
     integration: {
       name,

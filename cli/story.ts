@@ -18,7 +18,7 @@ export function gatewaySeesAt(ms: number): number {
 }
 
 // The first poll lists up to this many requests, so the reader sees the token
-// and the paging. Later polls list only token requests and non-2xx answers.
+// and the paging. Later polls list only token requests and non-2xx responses.
 const MAX_REQUEST_LINES = 8
 
 type RequestEvent = Extract<RunEvent, { type: 'request' }>
