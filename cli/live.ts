@@ -63,6 +63,9 @@ async function listFleet(server: RunningMockServer, adminToken: string | undefin
  * Builds the checker config of a scenario for the live demo: the scenario's
  * integration, rules and Cloudflare devices (or the mirrored fleet), pointed
  * at the running emulator.
+ * NOTE: this repeats part of the harness's own translation, which its public
+ * entry does not export. The scenario's `checker` options, mirror overrides
+ * and timeline are not applied here.
  */
 export async function liveCheckerConfig(
   scenario: LoadedScenario,
