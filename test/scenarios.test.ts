@@ -2,10 +2,22 @@
  * Runs every bundled scenario through the public harness API: one describe
  * per file, one test per scenario. A failing scenario's test prints each
  * failed expectation with expected and actual values.
+ *
+ * Jest's --shard splits test files, and this is one file, so two variables
+ * narrow the run instead: SCENARIO_FILES=basic-flags,rate-limits selects
+ * files by base name, and SCENARIO_SHARD=2/4 runs one shard of the files
+ * with the same split as `ws1sim run --shard`.
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { runScenario, validateScenarioText, type LoadedScenario, type ScenarioReport, type ScenarioSpec } from '../harness'
+import {
+  runScenario,
+  selectShard,
+  validateScenarioText,
+  type LoadedScenario,
+  type ScenarioReport,
+  type ScenarioSpec,
+} from '../harness'
 
 const SCENARIOS_DIR = path.join(__dirname, '..', 'scenarios')
 
@@ -19,6 +31,23 @@ function loadBundled(): Map<string, LoadedScenario[]> {
     byFile.set(name, scenarios.map(({ spec, index }) => ({ file, name: spec.name, index, spec })))
   }
   return byFile
+}
+
+/** Applies SCENARIO_FILES and SCENARIO_SHARD to the bundled files. */
+function selectFiles(all: Map<string, LoadedScenario[]>): Map<string, LoadedScenario[]> {
+  let names = [...all.keys()]
+  const fileFilter = process.env['SCENARIO_FILES']
+  if (fileFilter !== undefined && fileFilter.trim() !== '') {
+    const wanted = new Set(fileFilter.split(',').map((name) => name.trim().replace(/\.ya?ml$/, '')))
+    names = names.filter((name) => wanted.has(name.replace(/\.ya?ml$/, '')))
+  }
+  const shard = process.env['SCENARIO_SHARD']
+  if (shard !== undefined && shard.trim() !== '') {
+    const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(shard)
+    if (!match) throw new Error(`SCENARIO_SHARD="${shard}" is invalid: use I/N with 1 <= I <= N, for example 2/4`)
+    names = selectShard(names.map((file) => ({ file })), Number(match[1]), Number(match[2])).map((item) => item.file)
+  }
+  return new Map(names.map((name) => [name, all.get(name) ?? []]))
 }
 
 function failuresOf(report: ScenarioReport): string[] {
@@ -35,7 +64,7 @@ test('bundled library has at least 20 scenarios', () => {
   expect(count).toBeGreaterThanOrEqual(20)
 })
 
-for (const [file, scenarios] of bundled) {
+for (const [file, scenarios] of selectFiles(bundled)) {
   describe(file, () => {
     for (const scenario of scenarios) {
       test(scenario.name, async () => {
