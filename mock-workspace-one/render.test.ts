@@ -165,6 +165,14 @@ describe('renderSearch paging', () => {
     expect(firstDevice?.['ComplianceStatus']).toBe('NonCompliant')
   })
 
+  it('shares one page across parameter orders', () => {
+    const first = renderSearch(store, query({ ownership: 'C', platform: 'WinRT' }), 1)
+    const second = renderSearch(store, query({ platform: 'WinRT', ownership: 'C' }), 1)
+    expect(first.status).toBe(200)
+    if (first.status !== 200 || second.status !== 200) return
+    expect(second.body).toBe(first.body)
+  })
+
   it('serves v1 and v2 with the same item keys', () => {
     const v1 = searchBody(store, { pagesize: '3' }, 1)
     const v2 = searchBody(store, { pagesize: '3' }, 2)

@@ -370,45 +370,65 @@ function selectDevices(store: DeviceStore, query: SearchQuery): readonly Device[
  * (about 2.5 KB per device with three policies), not two.
  */
 
-/** Budget of cached fragment bytes for all shapes and stores together. Past it, the oldest half is dropped. */
+/**
+ * Budget of cached fragment bytes per store, all shapes together. Past it,
+ * the oldest half is dropped. Fragments of devices a change replaced stay
+ * until then, so they count against it too.
+ */
 const FRAGMENT_BUDGET = 256 * 1024 * 1024
 /** Budget of cached page bodies per store, in bytes. Past it, the oldest pages are dropped first. */
 const PAGE_BUDGET = 256 * 1024 * 1024
 
 type FragmentShape = 'search' | 'v3search'
 
-const fragments: Record<FragmentShape, Map<Device, Buffer>> = {
-  search: new Map(),
-  v3search: new Map(),
-}
-let fragmentBytes = 0
+/** Fragments of one store. They outlive store versions, unlike pages. */
+class FragmentCache {
+  private readonly entries: Record<FragmentShape, Map<Device, Buffer>> = { search: new Map(), v3search: new Map() }
+  private bytes = 0
 
-function evictFragments(): void {
-  for (const cache of Object.values(fragments)) {
-    for (const [device, bytes] of cache) {
-      if (fragmentBytes <= FRAGMENT_BUDGET / 2) return
-      cache.delete(device)
-      fragmentBytes -= bytes.length
+  get(device: Device, shape: FragmentShape): Buffer | undefined {
+    return this.entries[shape].get(device)
+  }
+
+  set(device: Device, shape: FragmentShape, fragment: Buffer): void {
+    const entries = this.entries[shape]
+    const previous = entries.get(device)
+    if (previous !== undefined) this.bytes -= previous.length
+    entries.set(device, fragment)
+    this.bytes += fragment.length
+    if (this.bytes > FRAGMENT_BUDGET) this.evict()
+  }
+
+  private evict(): void {
+    for (const entries of Object.values(this.entries)) {
+      for (const [device, fragment] of entries) {
+        if (this.bytes <= FRAGMENT_BUDGET / 2) return
+        entries.delete(device)
+        this.bytes -= fragment.length
+      }
     }
   }
 }
 
-function storeFragment(device: Device, shape: FragmentShape, bytes: Buffer): void {
-  const cache = fragments[shape]
-  const previous = cache.get(device)
-  if (previous !== undefined) fragmentBytes -= previous.length
-  cache.set(device, bytes)
-  fragmentBytes += bytes.length
-  if (fragmentBytes > FRAGMENT_BUDGET) evictFragments()
+// Keyed weakly by store, so a discarded store's fragments are collected with it.
+const fragmentCaches = new WeakMap<DeviceStore, FragmentCache>()
+
+function fragmentCacheFor(store: DeviceStore): FragmentCache {
+  let cache = fragmentCaches.get(store)
+  if (cache === undefined) {
+    cache = new FragmentCache()
+    fragmentCaches.set(store, cache)
+  }
+  return cache
 }
 
-function fragmentOf(device: Device, shape: FragmentShape): Buffer {
-  const cached = fragments[shape].get(device)
+function fragmentOf(cache: FragmentCache, device: Device, shape: FragmentShape): Buffer {
+  const cached = cache.get(device, shape)
   if (cached !== undefined) return cached
   const text = shape === 'search' ? serializeV1SearchItem(device) : serializeV3SearchItem(device)
-  const bytes = Buffer.from(text, 'utf8')
-  storeFragment(device, shape, bytes)
-  return bytes
+  const fragment = Buffer.from(text, 'utf8')
+  cache.set(device, shape, fragment)
+  return fragment
 }
 
 const COMMA = Buffer.from(',')
@@ -418,10 +438,17 @@ const COMMA = Buffer.from(',')
  * each cached fragment at its bytes inside the new body, so the older
  * buffers can be collected.
  */
-function joinFragments(items: readonly Device[], shape: FragmentShape, head: string, tail: string): Buffer {
+function joinFragments(
+  store: DeviceStore,
+  items: readonly Device[],
+  shape: FragmentShape,
+  head: string,
+  tail: string,
+): Buffer {
+  const cache = fragmentCacheFor(store)
   const headBytes = Buffer.from(head, 'utf8')
   const parts: Buffer[] = [headBytes]
-  const pieces = items.map((device) => fragmentOf(device, shape))
+  const pieces = items.map((device) => fragmentOf(cache, device, shape))
   pieces.forEach((piece, index) => {
     if (index > 0) parts.push(COMMA)
     parts.push(piece)
@@ -431,7 +458,7 @@ function joinFragments(items: readonly Device[], shape: FragmentShape, head: str
   let offset = headBytes.length
   items.forEach((device, index) => {
     const length = (pieces[index] as Buffer).length
-    storeFragment(device, shape, body.subarray(offset, offset + length))
+    cache.set(device, shape, body.subarray(offset, offset + length))
     offset += length + COMMA.length
   })
   return body
@@ -465,9 +492,10 @@ function rememberPage(cache: StoreCache, key: string, body: Buffer): void {
   }
 }
 
+/** Cache key of a query's filters and order; the sorted key list makes parameter order irrelevant. */
 function selectionKey(query: SearchQuery): string {
   const { page: _page, pageSize: _pageSize, ...rest } = query
-  return JSON.stringify(rest)
+  return JSON.stringify(rest, Object.keys(rest).sort())
 }
 
 function cachedSelection(store: DeviceStore, cache: StoreCache, query: SearchQuery): readonly Device[] {
@@ -513,6 +541,7 @@ export function renderSearch(store: DeviceStore, query: SearchQuery, version: Ap
   if (version === 3) {
     return renderPage(store, query, 'v3', (items, total) =>
       joinFragments(
+        store,
         items,
         'v3search',
         '{"devices":[',
@@ -521,7 +550,13 @@ export function renderSearch(store: DeviceStore, query: SearchQuery, version: Ap
     )
   }
   return renderPage(store, query, 'v1', (items, total) =>
-    joinFragments(items, 'search', '{"Devices":[', `],"Page":${query.page},"PageSize":${query.pageSize},"Total":${total}}`),
+    joinFragments(
+      store,
+      items,
+      'search',
+      '{"Devices":[',
+      `],"Page":${query.page},"PageSize":${query.pageSize},"Total":${total}}`,
+    ),
   )
 }
 

@@ -176,7 +176,7 @@ export function toV3DeviceRecord(device: Device, baseUrl: string): JsonObject {
     'available_physical_memory_bytes',
     a.availablePhysicalMemory === null ? null : String(a.availablePhysicalMemory),
   )
-  put(out, 'battery_level_percentage', a.batteryLevel === '' ? null : a.batteryLevel)
+  put(out, 'battery_level_percentage', a.batteryLevel)
   put(out, 'computer_name', a.hostName)
   put(out, 'supervised', a.supervised)
   put(out, 'data_encrypted', a.encrypted)
