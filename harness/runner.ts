@@ -162,10 +162,16 @@ async function drive(context: RunContext, durationMs: number, intervalMs: number
   const schedulePoll = (tick: number): void => {
     if (tick * intervalMs > durationMs) return
     clock.at(startMs + tick * intervalMs, () => {
-      activePoll = runPoll(context).then(() => {
-        const elapsed = clock.now() - startMs
-        schedulePoll(Math.max(tick + 1, Math.ceil(elapsed / intervalMs)))
-      })
+      activePoll = runPoll(context).then(
+        () => {
+          const elapsed = clock.now() - startMs
+          schedulePoll(Math.max(tick + 1, Math.ceil(elapsed / intervalMs)))
+        },
+        (error: unknown) => {
+          // Polling stops here: the run is reported as failed with this message.
+          context.errors.push(`poll ${context.polls.length + 1} could not be recorded: ${(error as Error).message}`)
+        },
+      )
     })
   }
   schedulePoll(0)
