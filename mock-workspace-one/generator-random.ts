@@ -61,15 +61,20 @@ export class Random {
     this.d = words[3] ?? 4
   }
 
-  /** Uniform float in [0, 1). */
-  next(): number {
+  /** Uniform unsigned 32-bit integer. */
+  uint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0
     this.d = (this.d + 1) | 0
     this.a = this.b ^ (this.b >>> 9)
     this.b = (this.c + (this.c << 3)) | 0
     this.c = (this.c << 21) | (this.c >>> 11)
     this.c = (this.c + t) | 0
-    return (t >>> 0) / 4294967296
+    return t >>> 0
+  }
+
+  /** Uniform float in [0, 1). */
+  next(): number {
+    return this.uint32() / 4294967296
   }
 
   /** Integer in [0, max). */
@@ -116,8 +121,21 @@ export class Random {
     return String.fromCharCode.apply(null, codes)
   }
 
+  /** `length` hex digits. Each 32-bit draw gives eight of them. */
   hex(length: number, upper = false): string {
-    return this.chars(length, upper ? HEX_UPPER : HEX)
+    const alphabet = upper ? HEX_UPPER : HEX
+    const codes = codeBuffer(length)
+    this.fillHex(codes, 0, length, alphabet)
+    return String.fromCharCode.apply(null, codes)
+  }
+
+  private fillHex(codes: number[], start: number, end: number, alphabet: string): void {
+    let word = 0
+    for (let i = start; i < end; i++) {
+      if ((i - start) % 8 === 0) word = this.uint32()
+      codes[i] = alphabet.charCodeAt(word & 15)
+      word >>>= 4
+    }
   }
 
   digits(length: number): string {
@@ -127,7 +145,7 @@ export class Random {
   /** A version 4 GUID in lower case. */
   uuid(): string {
     const codes = codeBuffer(36)
-    for (let i = 0; i < 36; i++) codes[i] = HEX.charCodeAt(this.int(16))
+    this.fillHex(codes, 0, 36, HEX)
     codes[8] = codes[13] = codes[18] = codes[23] = 45 // '-'
     codes[14] = 52 // version nibble '4'
     codes[19] = HEX.charCodeAt(8 + this.int(4)) // RFC 4122 variant
