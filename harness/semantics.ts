@@ -229,6 +229,9 @@ function checkExpectations(spec: ScenarioSpec, durationMs: number, pollCount: nu
     const path: PathSegment[] = ['expect', 'journal', 'requests', index]
     const bounds = ['count', 'min', 'max'].filter((key) => expectation[key as 'count' | 'min' | 'max'] !== undefined)
     if (bounds.length === 0) report(path, 'no count, min or max', 'at least one of count, min or max', { at: 'key' })
+    if (expectation.path?.includes('?')) {
+      report([...path, 'path'], JSON.stringify(expectation.path), 'a path without a query string; put query parameters under query')
+    }
     if (expectation.poll !== undefined && expectation.poll > pollCount) {
       report([...path, 'poll'], String(expectation.poll), `a poll number from 1 to ${pollCount}`)
     }

@@ -102,10 +102,14 @@ describe('validation of invalid scenario files', () => {
       [17, 9, 'timeline[2].at'],
       [22, 16, 'expect.devices[0].device'],
       [23, 33, 'expect.devices[1].after_poll'],
+      [26, 16, 'expect.journal.requests[0].path'],
+      [27, 9, 'expect.journal.requests[1]'],
     ])
     expect(errors[0]?.expected).toContain('"ws1-prod" or "Production"')
     expect(errors[4]?.found).toBe('several actions (unenroll, clear_faults)')
     expect(errors[7]?.expected).toContain('1 to 7')
+    expect(errors[8]?.expected).toContain('put query parameters under query')
+    expect(errors[9]?.found).toBe('no count, min or max')
   })
 
   test('duplicate scenario names in one file', async () => {
