@@ -103,6 +103,35 @@ describe('VirtualClock', () => {
     }
   })
 
+  test('client timeout during a server delay does not stall the clock', async () => {
+    const clock = new VirtualClock({ start: START })
+    const server = http.createServer((_request, response) => {
+      void clock.serverView().sleep(60_000).then(() => {
+        if (!response.destroyed) response.end('late')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as AddressInfo).port
+    const trackedFetch = clock.trackFetch(fetch)
+    const controller = new AbortController()
+
+    try {
+      void clock.sleep(10_000).then(() => controller.abort(new Error('request timed out')))
+      const request = trackedFetch(`http://127.0.0.1:${port}/`, { signal: controller.signal }).then(
+        () => 'answered',
+        (error: Error) => `${error.message} at ${clock.now() - START}`,
+      )
+
+      await clock.runUntil(START + 120_000)
+
+      expect(await request).toBe('request timed out at 10000')
+      expect(clock.now()).toBe(START + 120_000)
+    } finally {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  })
+
   test('tracked fetch propagates errors unchanged', async () => {
     const clock = new VirtualClock({ start: START })
     const failure = new TypeError('fetch failed')
