@@ -123,6 +123,11 @@ function findModel(name: string): ModelEntry | undefined {
   return MODELS_BY_NAME.get(name)
 }
 
+/** Returns the person's shared e-mail string when the user name is theirs. */
+function emailFor(userName: string, person: Person): string {
+  return userName === person.userName ? person.email : `${userName}@example.com`
+}
+
 /** Converts scenario policies into device policies. */
 export function buildPolicies(
   specs: readonly PolicySpec[],
@@ -179,11 +184,24 @@ interface AttributeInputs {
  * share one frozen object, which keeps a 100k fleet small. Devices with a
  * unique input (asset number, macOS host name) get their own.
  */
-function defaultAttributes(inputs: AttributeInputs, cache: Map<string, DeviceAttributes> | undefined): DeviceAttributes {
+function defaultAttributes(
+  inputs: AttributeInputs,
+  cache: Map<string, DeviceAttributes> | undefined,
+): DeviceAttributes {
   const shareable = cache !== undefined && inputs.assetNumber === '' && inputs.hostName === null
   const key = shareable
-    ? `${inputs.platform}|${inputs.supervised}|${inputs.oemInfo}|${inputs.osBuild}|${inputs.processorArchitecture}|` +
-      `${inputs.batteryLevel}|${inputs.enrollmentUserUuid}|${inputs.encrypted}|${inputs.passcodePresent}|${inputs.depEnrolled}`
+    ? [
+        inputs.platform,
+        inputs.supervised,
+        inputs.oemInfo,
+        inputs.osBuild,
+        inputs.processorArchitecture,
+        inputs.batteryLevel,
+        inputs.enrollmentUserUuid,
+        inputs.encrypted,
+        inputs.passcodePresent,
+        inputs.depEnrolled,
+      ].join('|')
     : ''
   if (shareable) {
     const cached = cache.get(key)
@@ -280,7 +298,9 @@ export function buildDraft(spec: DeviceSpec, id: number, uuid: string, context: 
   const resolvedModelName = modelName ?? model?.name ?? 'Unknown'
   const mobile = profile.mobile
   const apple = platform === 'Apple' || platform === 'AppleOsX'
-  const udid = readString('udid', spec.udid) ?? (apple || platform === 'Android' ? random.hex(32) : random.hex(32, true))
+  // Apple and Android udids are lower-case hex, Windows and Linux ones upper-case.
+  const lowerCaseUdid = apple || platform === 'Android'
+  const udid = readString('udid', spec.udid) ?? random.hex(32, !lowerCaseUdid)
   const policies = buildPolicies(spec.policies ?? [], lastSeen === NEVER_MS ? context.now : lastSeen, context)
   if (spec.compromised !== undefined && spec.compromised !== null && typeof spec.compromised !== 'boolean') {
     throw invalid('compromised', spec.compromised, 'use true, false or null')
@@ -323,7 +343,7 @@ export function buildDraft(spec: DeviceSpec, id: number, uuid: string, context: 
     group: context.group(readString('organizationGroup', spec.organizationGroup)),
     user: fullName === undefined ? person.user : { ...person.user, name: fullName },
     userName,
-    userEmail: readString('userEmail', spec.userEmail) ?? (userName === person.userName ? person.email : `${userName}@example.com`),
+    userEmail: readString('userEmail', spec.userEmail) ?? emailFor(userName, person),
     ownership,
     platform,
     platformId: PLATFORM_IDS[platform] ?? 0,

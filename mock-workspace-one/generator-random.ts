@@ -61,7 +61,7 @@ export class Random {
     this.d = words[3] ?? 4
   }
 
-  /** Uniform unsigned 32-bit integer. */
+  /** Returns a uniform unsigned 32-bit integer. */
   uint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0
     this.d = (this.d + 1) | 0
@@ -72,17 +72,17 @@ export class Random {
     return t >>> 0
   }
 
-  /** Uniform float in [0, 1). */
+  /** Returns a uniform float in [0, 1). */
   next(): number {
     return this.uint32() / 4294967296
   }
 
-  /** Integer in [0, max). */
+  /** Returns a uniform integer in [0, max). */
   int(max: number): number {
     return Math.floor(this.next() * max)
   }
 
-  /** Integer in [min, max]. */
+  /** Returns a uniform integer in [min, max]. */
   range(min: number, max: number): number {
     return min + this.int(max - min + 1)
   }

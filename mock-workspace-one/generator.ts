@@ -222,10 +222,15 @@ export function generateFleet(options: FleetOptions, context: FleetContext): Dev
   const quirkRandom = new Random(mixSeed(seed, 0x717569))
   const serialQuirkIndexes = new Set<number>()
   const duplicateAt = pickIndexes(quirkRandom, physical, duplicates, new Set())
-  const whitespaceAt = pickIndexes(quirkRandom, physical, checkCount('quirks.whitespaceSerials', quirks.whitespaceSerials, physical), serialQuirkIndexes)
-  const caseAt = pickIndexes(quirkRandom, physical, checkCount('quirks.caseVariantSerials', quirks.caseVariantSerials, physical), serialQuirkIndexes)
-  const placeholderAt = pickIndexes(quirkRandom, physical, checkCount('quirks.placeholderSerials', quirks.placeholderSerials, physical), serialQuirkIndexes)
-  const neverEvaluatedAt = pickIndexes(quirkRandom, physical, checkCount('quirks.neverEvaluated', quirks.neverEvaluated, physical), new Set())
+  const whitespaceCount = checkCount('quirks.whitespaceSerials', quirks.whitespaceSerials, physical)
+  const caseCount = checkCount('quirks.caseVariantSerials', quirks.caseVariantSerials, physical)
+  const placeholderCount = checkCount('quirks.placeholderSerials', quirks.placeholderSerials, physical)
+  const neverEvaluatedCount = checkCount('quirks.neverEvaluated', quirks.neverEvaluated, physical)
+  // The serial quirks go to distinct devices, so each planted serial shows one quirk.
+  const whitespaceAt = pickIndexes(quirkRandom, physical, whitespaceCount, serialQuirkIndexes)
+  const caseAt = pickIndexes(quirkRandom, physical, caseCount, serialQuirkIndexes)
+  const placeholderAt = pickIndexes(quirkRandom, physical, placeholderCount, serialQuirkIndexes)
+  const neverEvaluatedAt = pickIndexes(quirkRandom, physical, neverEvaluatedCount, new Set())
 
   const random = new Random(mixSeed(seed, 0x666c6565))
   const buildContext: BuildContext = { ...context, random, person: personSource(seed), attributeCache: new Map() }
@@ -282,8 +287,16 @@ export function generateFleet(options: FleetOptions, context: FleetContext): Dev
   return devices
 }
 
+/** One fleet policy with its rates and the store's id for it. */
+interface PolicyPlan {
+  name: string
+  failureRate: number
+  pendingRate: number
+  reference: { id: number; uuid: string }
+}
+
 function drawPolicies(
-  policies: ReadonlyArray<{ name: string; failureRate: number; pendingRate: number; reference: { id: number; uuid: string } }>,
+  policies: readonly PolicyPlan[],
   random: Random,
   lastSeen: number,
   current: boolean,

@@ -144,7 +144,13 @@ function parseWholeNumber(field: string, value: string, min: number): number {
   return Number(value)
 }
 
-function applyFilter(query: SearchQuery, filter: string, field: string, value: string, version: ApiVersion | 'lite'): void {
+function applyFilter(
+  query: SearchQuery,
+  filter: string,
+  field: string,
+  value: string,
+  version: ApiVersion | 'lite',
+): void {
   switch (filter) {
     case 'user':
       query.user = value
@@ -350,7 +356,8 @@ function compareKeys(a: string | number, b: string | number): number {
 /** Filters and orders the fleet. The devices arrive in id order, so ties stay in id order. */
 function selectDevices(store: DeviceStore, query: SearchQuery): readonly Device[] {
   const all = store.devices()
-  let selected: Device[] | readonly Device[] = hasFilter(query) ? all.filter((device) => matches(device, query, store)) : all
+  let selected: readonly Device[] = all
+  if (hasFilter(query)) selected = all.filter((device) => matches(device, query, store))
   if (query.orderBy !== 'deviceid') {
     const keyed = selected.map((device) => ({ device, key: sortKey(device, query.orderBy) }))
     keyed.sort((a, b) => compareKeys(a.key, b.key))
@@ -533,9 +540,10 @@ function renderPage(
 }
 
 /**
- * Renders one search page. v1 and v2 send `{"Devices":[...],"Page","PageSize","Total"}`
- * with the same item keys, and v3 sends `{"devices":[...],"page","page_size","total"}`.
- * No match, or a page past the end, gives 204 as real tenants do.
+ * Renders one search page. v1 and v2 send the same items in
+ * `{"Devices":[...],"Page","PageSize","Total"}`. v3 sends
+ * `{"devices":[...],"page","page_size","total"}`. No match, or a page past
+ * the end, gives 204 as real tenants do.
  */
 export function renderSearch(store: DeviceStore, query: SearchQuery, version: ApiVersion): SearchRender {
   if (version === 3) {
@@ -574,8 +582,8 @@ export function renderLitesearch(store: DeviceStore, query: SearchQuery): Search
 }
 
 /**
- * Renders one device: 'v1' is the v1 `Device` (`?searchby=`, `/devices/{id}`),
- * 'v2' and 'v3' are the get-by-uuid shapes. `ctx.baseUrl` is the server
+ * Renders one device. 'v1' is the v1 `Device` of `?searchby=` and
+ * `/devices/{id}`, while 'v2' and 'v3' are the get-by-uuid shapes. `ctx.baseUrl` is the server
  * origin used in `Links[].Href`.
  */
 export function renderDevice(device: Device, shape: 'v1' | 'v2' | 'v3', ctx: { baseUrl: string }): Buffer {

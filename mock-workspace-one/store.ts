@@ -525,8 +525,10 @@ export class DeviceStore {
 
   /** Returns the index of `device` in `ordered` by a binary search on id, then a scan over records sharing it. */
   private position(device: Device): number {
-    for (let at = this.lowerBound(device.id); at < this.ordered.length && (this.ordered[at] as Device).id === device.id; at++) {
-      if (this.ordered[at] === device) return at
+    for (let at = this.lowerBound(device.id); at < this.ordered.length; at++) {
+      const entry = this.ordered[at] as Device
+      if (entry.id !== device.id) break
+      if (entry === device) return at
     }
     throw new StoreError('not_found', `Device ${device.id} (${device.uuid}) is not in the store.`)
   }
