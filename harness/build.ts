@@ -89,7 +89,7 @@ function toFleetOptions(generate: GenerateSection, seed: number): FleetOptions {
   return options
 }
 
-/** The emulator's tenant: settings, clients, explicit devices and the generated fleet. */
+/** Builds the emulator's tenant: settings, clients, explicit devices and the generated fleet. */
 export function buildTenantSpec(spec: ScenarioSpec, startMs: number): TenantSpec {
   const tenant = spec.tenant ?? {}
   const result: TenantSpec = {
@@ -164,7 +164,7 @@ export interface IntegrationEndpoints {
   tokenUrl: string
 }
 
-/** The checker's configuration in Cloudflare's shapes, with the emulator's URLs filled in. */
+/** Builds the checker's configuration in Cloudflare's shapes, with the emulator's URLs filled in. */
 export function buildCheckerConfig(spec: ScenarioSpec, endpoints: IntegrationEndpoints, devices: CloudflareDevice[]): CheckerConfig {
   const integration = spec.cloudflare?.integration ?? {}
   const client = clientsOf(spec)[0]

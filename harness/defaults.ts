@@ -21,9 +21,9 @@ export function clientsOf(spec: ScenarioSpec): Array<{ client_id: string; client
 }
 
 /**
- * Resolves a fleet import path. Paths are relative to the scenario file; a
- * path whose first segment is `shared/` is also looked up next to the
- * repository root, where the project's shared fixtures live.
+ * Resolves a fleet import path relative to the scenario file. A path whose
+ * first segment is `shared/` and that does not exist there is looked up
+ * beside the repository root, where the project's shared fixtures live.
  */
 export function resolveImportPath(scenarioFile: string | undefined, importPath: string): string {
   const baseDir = scenarioFile === undefined ? process.cwd() : path.dirname(path.resolve(scenarioFile))

@@ -4,7 +4,7 @@ import type { PollOutcome, PostureResult } from '../posture-checker/types'
 
 /** One checked expectation: what was expected and what the run produced. */
 export interface ExpectationResult {
-  /** Where the expectation sits in the scenario, for example expect.devices[2]. */
+  /** Key path of the expectation in the scenario, for example expect.devices[2]. */
   id: string
   /** Short readable statement, for example "d-0700 status after poll 3". */
   title: string

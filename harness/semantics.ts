@@ -14,7 +14,7 @@ const ACTION_KEYS = [
   'clear_faults', 'cloudflare_devices',
 ] as const
 
-/** What is known about serials and device ids, for reference checks. */
+/** Serials and device ids known to the scenario, for reference checks. */
 interface Known {
   /** Serials of Workspace ONE records; null when a generated fleet makes them unpredictable. */
   ws1Serials: Set<string> | null

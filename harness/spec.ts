@@ -263,9 +263,9 @@ export interface LatencyExpectation {
   change_at: string
   /** Status the device moves to. */
   to: ComplianceStatus
-  /** When Access sees it; computed from the interval when left out, and always checked. */
+  /** Time Access enforces the change; computed from the interval when left out, and always checked. */
   access_at?: string
-  /** When Gateway sees it; computed from the Access time when left out, and always checked. */
+  /** Time Gateway enforces the change; computed from the Access time when left out, and always checked. */
   gateway_at?: string
 }
 

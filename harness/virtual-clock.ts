@@ -92,9 +92,8 @@ export interface VirtualClockOptions {
   /** Epoch milliseconds of virtual time zero. */
   start: number
   /**
-   * Upper bound of event-loop turns spent waiting for one quiescent state
-   * before runUntil gives up; guards against a part that waits on real
-   * timers the clock cannot see.
+   * Upper bound of quiescence checks before one timer fires. It stops a run
+   * whose in-flight count keeps changing without ever settling.
    */
   maxIdleTurns?: number
 }
@@ -148,8 +147,8 @@ export class VirtualClock implements ClockView {
 
   /**
    * Clock view for the emulator. Its sleeps happen while a request is being
-   * answered, so each one counts as a blocked in-flight request: the system
-   * is quiescent when every in-flight request is blocked in such a sleep.
+   * served, so each one counts as a blocked in-flight request. The system is
+   * quiescent when every in-flight request is blocked in such a sleep.
    */
   serverView(): ClockView {
     return {
@@ -161,7 +160,7 @@ export class VirtualClock implements ClockView {
   }
 
   /**
-   * Wraps a fetch so the clock knows when HTTP work is in flight. A request
+   * Wraps a fetch so the clock tracks which HTTP work is in flight. A request
    * counts from the call until its body has been read in full or the call
    * rejected. The body is buffered and handed back as a new Response; errors
    * propagate unchanged.
@@ -270,7 +269,7 @@ export class VirtualClock implements ClockView {
       }
       turns++
       if (turns > this.maxIdleTurns) {
-        throw new Error(`virtual clock waited ${turns} event-loop turns for in-flight requests to finish; a part may be waiting on a real timer`)
+        throw new Error(`virtual clock checked quiescence ${turns} times without settling; in-flight requests keep starting and finishing`)
       }
     }
   }
