@@ -113,6 +113,9 @@ function checkRules(spec: ScenarioSpec, report: Report): void {
 }
 
 function checkFault(fault: FaultSpec, path: PathSegment[], report: Report, faultIds: Set<string>): void {
+  if (fault.id !== undefined && faultIds.has(fault.id)) {
+    report([...path, 'id'], JSON.stringify(fault.id), 'a fault id not used by an earlier fault')
+  }
   if (fault.id !== undefined) faultIds.add(fault.id)
   const effect = fault.effect as unknown as Record<string, unknown>
   const needs: Record<string, string> = { status: 'status', delay: 'ms', 'wrong-total': 'total' }

@@ -104,12 +104,16 @@ describe('validation of invalid scenario files', () => {
       [23, 33, 'expect.devices[1].after_poll'],
       [26, 16, 'expect.journal.requests[0].path'],
       [27, 9, 'expect.journal.requests[1]'],
+      [30, 10, 'faults[1].id'],
+      [30, 17, 'faults[1].effect'],
     ])
     expect(errors[0]?.expected).toContain('"ws1-prod" or "Production"')
     expect(errors[4]?.found).toBe('several actions (unenroll, clear_faults)')
     expect(errors[7]?.expected).toContain('1 to 7')
     expect(errors[8]?.expected).toContain('put query parameters under query')
     expect(errors[9]?.found).toBe('no count, min or max')
+    expect(errors[10]?.expected).toBe('a fault id not used by an earlier fault')
+    expect(errors[11]?.expected).toBe('"ms" for an effect of type delay')
   })
 
   test('duplicate scenario names in one file', async () => {
