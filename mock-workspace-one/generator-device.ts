@@ -336,10 +336,7 @@ export function buildDraft(spec: DeviceSpec, id: number, uuid: string, context: 
     friendlyName:
       readString('friendlyName', spec.friendlyName) ??
       profile.friendlyName(userName, model?.family ?? resolvedModelName, resolvedModelName, os, lastFour(serial)),
-    // Joined from arrays for flat strings, as in the catalog's friendly names.
-    reportedName: mobile
-      ? [person.first, "'s ", model?.family ?? resolvedModelName].join('')
-      : ['DESKTOP-', random.chars(7)].join(''),
+    reportedName: reportedNameFor(platform, mobile, person.first, model?.family ?? resolvedModelName, random),
     group: context.group(readString('organizationGroup', spec.organizationGroup)),
     user: fullName === undefined ? person.user : { ...person.user, name: fullName },
     userName,
@@ -455,4 +452,21 @@ export function patchDevice(
     draft.complianceOverride = null
   }
   return finishDevice(draft, context.unenrolled)
+}
+
+/**
+ * Builds the name a device reports for itself: Apple and Android devices use
+ * "<first name>'s <model family>", Windows its generated DESKTOP-XXXXXXX
+ * name, Linux a lower-case host name.
+ */
+function reportedNameFor(
+  platform: string,
+  mobile: boolean,
+  firstName: string,
+  family: string,
+  random: Random,
+): string {
+  if (mobile || platform === 'AppleOsX') return [firstName, "'s ", family].join('')
+  if (platform === 'Linux') return [firstName.toLowerCase(), '-', family.toLowerCase().replace(/[^a-z0-9]+/g, '-')].join('')
+  return ['DESKTOP-', random.chars(7)].join('')
 }
