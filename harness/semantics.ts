@@ -142,6 +142,9 @@ function selectorProblem(selector: DeviceSelectorSpec): string | undefined {
 
 function checkTimeline(spec: ScenarioSpec, durationMs: number, known: Known, faultIds: Set<string>, report: Report): void {
   const serials = known.ws1Serials === null ? null : new Set(known.ws1Serials)
+  // Mirrored devices get generated ids, so only explicit lists can be checked.
+  const mirrored = spec.cloudflare?.mirror_fleet !== undefined && spec.cloudflare.mirror_fleet !== false
+  const cloudflareIds = mirrored ? null : new Set((spec.cloudflare?.devices ?? []).map((device) => device.device_id))
   const timeline = spec.timeline ?? []
   let previousMs = 0
   timeline.forEach((step, index) => {
@@ -165,12 +168,32 @@ function checkTimeline(spec: ScenarioSpec, durationMs: number, known: Known, fau
         report([...path, action, 'serial'], JSON.stringify(selector.serial), 'the serial of a device in the fleet (exactly as stored)')
       }
     }
+    if (step.cloudflare_devices) checkCloudflareChange(step.cloudflare_devices, [...path, 'cloudflare_devices'], cloudflareIds, report)
     if (step.add_fault) checkFault(step.add_fault, [...path, 'add_fault'], report, faultIds)
     if (step.remove_fault !== undefined && !faultIds.has(step.remove_fault)) {
       report([...path, 'remove_fault'], JSON.stringify(step.remove_fault), `the id of an earlier fault (${[...faultIds].join(', ') || 'none defined'})`)
     }
     if (step.add_device) serials?.add(step.add_device.serial)
   })
+}
+
+function checkCloudflareChange(
+  change: NonNullable<TimelineStep['cloudflare_devices']>,
+  path: PathSegment[],
+  cloudflareIds: Set<string> | null,
+  report: Report,
+): void {
+  const expected = 'the device_id of a Cloudflare device present at that time'
+  change.remove?.forEach((deviceId, index) => {
+    if (cloudflareIds !== null && !cloudflareIds.has(deviceId)) report([...path, 'remove', index], JSON.stringify(deviceId), expected)
+  })
+  change.update?.forEach((update, index) => {
+    if (cloudflareIds !== null && !cloudflareIds.has(update.device_id)) {
+      report([...path, 'update', index, 'device_id'], JSON.stringify(update.device_id), expected)
+    }
+  })
+  for (const deviceId of change.remove ?? []) cloudflareIds?.delete(deviceId)
+  for (const device of change.add ?? []) cloudflareIds?.add(device.device_id)
 }
 
 function selectorOf(step: TimelineStep): DeviceSelectorSpec | undefined {

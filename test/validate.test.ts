@@ -100,20 +100,24 @@ describe('validation of invalid scenario files', () => {
       [16, 19, 'timeline[1].remove_fault'],
       [17, 5, 'timeline[2]'],
       [17, 9, 'timeline[2].at'],
-      [22, 16, 'expect.devices[0].device'],
-      [23, 33, 'expect.devices[1].after_poll'],
-      [26, 16, 'expect.journal.requests[0].path'],
-      [27, 9, 'expect.journal.requests[1]'],
-      [30, 10, 'faults[1].id'],
-      [30, 17, 'faults[1].effect'],
+      [21, 35, 'timeline[3].cloudflare_devices.remove[0]'],
+      [21, 65, 'timeline[3].cloudflare_devices.update[0].device_id'],
+      [24, 16, 'expect.devices[0].device'],
+      [25, 33, 'expect.devices[1].after_poll'],
+      [28, 16, 'expect.journal.requests[0].path'],
+      [29, 9, 'expect.journal.requests[1]'],
+      [32, 10, 'faults[1].id'],
+      [32, 17, 'faults[1].effect'],
     ])
-    expect(errors[0]?.expected).toContain('"ws1-prod" or "Production"')
-    expect(errors[4]?.found).toBe('several actions (unenroll, clear_faults)')
-    expect(errors[7]?.expected).toContain('1 to 7')
-    expect(errors[8]?.expected).toContain('put query parameters under query')
-    expect(errors[9]?.found).toBe('no count, min or max')
-    expect(errors[10]?.expected).toBe('a fault id not used by an earlier fault')
-    expect(errors[11]?.expected).toBe('"ms" for an effect of type delay')
+    const byPath = new Map(errors.map((error) => [error.path, error]))
+    expect(byPath.get('cloudflare.rules[0].input.connection_id')?.expected).toContain('"ws1-prod" or "Production"')
+    expect(byPath.get('timeline[2]')?.found).toBe('several actions (unenroll, clear_faults)')
+    expect(byPath.get('timeline[3].cloudflare_devices.remove[0]')?.found).toBe('"d-gone"')
+    expect(byPath.get('expect.devices[1].after_poll')?.expected).toContain('1 to 7')
+    expect(byPath.get('expect.journal.requests[0].path')?.expected).toContain('put query parameters under query')
+    expect(byPath.get('expect.journal.requests[1]')?.found).toBe('no count, min or max')
+    expect(byPath.get('faults[1].id')?.expected).toBe('a fault id not used by an earlier fault')
+    expect(byPath.get('faults[1].effect')?.expected).toBe('"ms" for an effect of type delay')
   })
 
   test('duplicate scenario names in one file', async () => {
