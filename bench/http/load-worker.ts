@@ -6,6 +6,7 @@
  * Usage: node load-worker.js '<LoadRequest JSON>'
  */
 import autocannon = require('autocannon')
+import { readCpuSeconds } from '../lib/proc'
 
 /** One load run, as the parent sends it. */
 export interface LoadRequest {
@@ -17,6 +18,8 @@ export interface LoadRequest {
   durationSeconds: number
   /** Unrecorded load before the measured run, so JIT compilation and caches settle. */
   warmupSeconds: number
+  /** Process id of the server under load, whose CPU time the worker reads around the measured run. */
+  serverPid?: number
 }
 
 /** What one measured run produced. Latencies in milliseconds, throughput in bytes per second. */
@@ -31,6 +34,8 @@ export interface LoadResult {
   timeouts: number
   /** CPU time of this load generator over the measured run divided by its length. Near 1, the client saturated its core. */
   clientCpuShare: number
+  /** CPU seconds the server used during the measured run, or null without `serverPid`. */
+  serverCpuSeconds: number | null
 }
 
 function optionsOf(request: LoadRequest, connections: number, durationSeconds: number): Parameters<typeof autocannon>[0] {
@@ -63,9 +68,12 @@ async function main(): Promise<void> {
   if (request.warmupSeconds > 0) {
     await autocannon(optionsOf(request, request.connections, request.warmupSeconds))
   }
+  const serverCpuBefore = request.serverPid === undefined ? null : readCpuSeconds(request.serverPid)
   const cpuBefore = process.cpuUsage()
   const result = await autocannon(optionsOf(request, request.connections, request.durationSeconds))
   const cpuUsed = process.cpuUsage(cpuBefore)
+  const serverCpuSeconds =
+    request.serverPid === undefined || serverCpuBefore === null ? null : readCpuSeconds(request.serverPid) - serverCpuBefore
 
   const output: LoadResult = {
     requestsPerSecond: result.requests.total / result.duration,
@@ -77,6 +85,7 @@ async function main(): Promise<void> {
     errors: result.errors,
     timeouts: result.timeouts,
     clientCpuShare: (cpuUsed.user + cpuUsed.system) / 1e6 / result.duration,
+    serverCpuSeconds,
   }
   process.stdout.write(`${JSON.stringify(output)}\n`)
 }

@@ -12,7 +12,7 @@ import { captureResponse, sendRequest, type BenchRequest, type CapturedResponse 
 import type { LoadRequest, LoadResult } from '../http/load-worker'
 import { ensureWiremockJar, startWiremock, writeStubs } from '../http/wiremock'
 import { detectJava } from '../lib/machine'
-import { CLIENT_CORE, delay, ManagedProcess, readCpuSeconds, readMemory, runJsonChild, SERVER_CORE } from '../lib/proc'
+import { CLIENT_CORE, delay, ManagedProcess, readMemory, runJsonChild, SERVER_CORE } from '../lib/proc'
 import { renderProfile } from '../lib/profile'
 import { formatMiB, metLabel, table, type Measure, type MeasureContext, type MeasureReport, type TargetCheck } from '../lib/report'
 import { formatNumber, formatSummary, summarize } from '../lib/stats'
@@ -242,7 +242,7 @@ function settingsFor(context: MeasureContext): Settings {
   if (context.quick) {
     return { durationSeconds: 2, warmupSeconds: 0.5, initialWarmupSeconds: { node: 1, jvm: 3 }, profileSeconds: 2 }
   }
-  return { durationSeconds: 3, warmupSeconds: 0.5, initialWarmupSeconds: { node: 2, jvm: 8 }, profileSeconds: 5 }
+  return { durationSeconds: 3, warmupSeconds: 0.5, initialWarmupSeconds: { node: 1, jvm: 8 }, profileSeconds: 5 }
 }
 
 export const httpMeasure: Measure = {
@@ -328,10 +328,9 @@ export const httpMeasure: Measure = {
         for (const request of requests) {
           for (const connections of CONNECTION_COUNTS) {
             for (const server of servers) {
-              await runLoad(context, loadRequestFor(server, request, connections, settings.warmupSeconds, 0))
-              const cpuBefore = readCpuSeconds(server.process.pid)
-              const result = await runLoad(context, loadRequestFor(server, request, connections, settings.durationSeconds, 0))
-              const serverCpuSeconds = readCpuSeconds(server.process.pid) - cpuBefore
+              const load = loadRequestFor(server, request, connections, settings.durationSeconds, settings.warmupSeconds)
+              const result = await runLoad(context, { ...load, serverPid: server.process.pid })
+              const serverCpuSeconds = result.serverCpuSeconds ?? Number.NaN
               pushResult(grid, gridKey(server.name, request.id, connections), {
                 ...result,
                 serverCpuShare: serverCpuSeconds / settings.durationSeconds,
@@ -386,7 +385,7 @@ function renderReport(
   sections.push(
     [
       `Method: each server runs alone in its own process pinned with \`taskset -c ${SERVER_CORE}\`, and autocannon 8 runs in a child process pinned with \`taskset -c ${CLIENT_CORE}\`, pipelining 1, on 127.0.0.1.`,
-      `Each run is ${settings.durationSeconds} s of measured load after ${settings.warmupSeconds} s of unrecorded load from a separate autocannon process. Before the first run, every server got ${settings.initialWarmupSeconds.node} s (Node) or ${settings.initialWarmupSeconds.jvm} s (JVM) per request of unrecorded load at 50 connections.`,
+      `Each run is ${settings.durationSeconds} s of measured load after ${settings.warmupSeconds} s of unrecorded load in the same autocannon process. Before the first run, every server got ${settings.initialWarmupSeconds.node} s (Node) or ${settings.initialWarmupSeconds.jvm} s (JVM) per request of unrecorded load at 50 connections.`,
       `Runs rotate through the servers, ${context.runs} run(s) per cell, reported as median (min–max). Req/s is completed requests over the run time, MB/s is response bytes (1 MB = 10^6 bytes) over the run time, latencies are autocannon's p50 and p99.`,
       "Server CPU % is the server process's CPU time over the run length and client CPU % the same for autocannon (medians). When the client is near 100 % and the server is not, the load generator is the limit and the ratio to the ceiling says little.",
       'The ceiling is an Express app (same express version) that writes the bytes captured from the emulator, headers included, with ETag and X-Powered-By off. WireMock serves the same bodies and headers from mappings and __files; it adds headers of its own (such as Matched-Stub-Id).',
