@@ -55,6 +55,8 @@ function parseArguments(argv: string[]): CliOptions {
     .option('--runs <count>', 'runs per measure whose median is reported (default 3, or 1 with --quick)', parseRuns)
     .option('--out <file>', 'Markdown file to write (default BENCHMARKS.md, or .bench-cache/BENCHMARKS.quick.md with --quick)')
     .allowExcessArguments(false)
+    // Usage errors exit with 2, like every ws1sim command. Help exits with 0.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   program.parse(argv)
   return program.opts<CliOptions>()
 }
