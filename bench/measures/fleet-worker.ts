@@ -7,6 +7,7 @@
  */
 import pino from 'pino'
 import { createMockServer } from '../../mock-workspace-one'
+import { profileIfRequested } from '../lib/profile'
 
 /** Result of one generation, with sizes in bytes. */
 export interface FleetRunResult {
@@ -20,7 +21,7 @@ export interface FleetRunResult {
   heapUsedBytes: number
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const count = Number(process.argv[2])
   const seed = Number(process.argv[3] ?? '1')
   if (!Number.isInteger(count) || count < 1) {
@@ -36,7 +37,7 @@ function main(): void {
   const rssBeforeBytes = process.memoryUsage().rss
 
   const started = process.hrtime.bigint()
-  const generatedCount = tenant.generateFleet({ count, seed })
+  const generatedCount = await profileIfRequested(async () => tenant.generateFleet({ count, seed }))
   const milliseconds = Number(process.hrtime.bigint() - started) / 1e6
 
   const memory = process.memoryUsage()
@@ -55,9 +56,7 @@ function main(): void {
   process.stdout.write(`${JSON.stringify(result)}\n`)
 }
 
-try {
-  main()
-} catch (error) {
+main().catch((error: unknown) => {
   process.stderr.write(`fleet worker failed: ${error instanceof Error ? error.message : String(error)}\n`)
   process.exitCode = 1
-}
+})

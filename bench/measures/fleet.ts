@@ -4,6 +4,7 @@
  */
 import path from 'node:path'
 import { runJsonChild, SERVER_CORE } from '../lib/proc'
+import { PROFILE_ENV, renderProfile } from '../lib/profile'
 import { formatMiB, metLabel, table, type Measure, type MeasureContext, type MeasureReport, type TargetCheck } from '../lib/report'
 import { formatNumber, formatSummary, summarize } from '../lib/stats'
 import type { FleetRunResult } from './fleet-worker'
@@ -13,23 +14,30 @@ const TARGET_SIZE = 100_000
 const TARGET_MILLISECONDS = 2000
 const TARGET_RSS_BYTES = 300 * 1024 ** 2
 
+/** Runs one generation in a fresh process. With `profileFile`, generation runs under the CPU profiler. */
+function runFleetWorker(context: MeasureContext, size: number, seed: number, profileFile?: string): Promise<FleetRunResult> {
+  return runJsonChild<FleetRunResult>({
+    name: `fleet generation of ${size}`,
+    core: SERVER_CORE,
+    command: process.execPath,
+    args: [path.join(context.benchDist, 'measures', 'fleet-worker.js'), String(size), String(seed)],
+    env: profileFile === undefined ? process.env : { ...process.env, [PROFILE_ENV]: profileFile },
+    timeoutMs: 120_000,
+  })
+}
+
 export const fleetMeasure: Measure = {
   id: 'fleet',
   title: 'Fleet generation',
   async run(context: MeasureContext): Promise<MeasureReport> {
     const rows: string[][] = []
     const targets: TargetCheck[] = []
+    const profiles: string[] = []
 
     for (const size of SIZES) {
       const runs: FleetRunResult[] = []
       for (let run = 0; run < context.runs; run += 1) {
-        const result = await runJsonChild<FleetRunResult>({
-          name: `fleet generation of ${size}`,
-          core: SERVER_CORE,
-          command: process.execPath,
-          args: [path.join(context.benchDist, 'measures', 'fleet-worker.js'), String(size), String(run + 1)],
-          timeoutMs: 120_000,
-        })
+        const result = await runFleetWorker(context, size, run + 1)
         context.logger.info({ size, run: run + 1, milliseconds: Math.round(result.milliseconds) }, 'fleet generation finished')
         runs.push(result)
       }
@@ -47,6 +55,11 @@ export const fleetMeasure: Measure = {
       ])
 
       if (size === TARGET_SIZE) {
+        if (milliseconds.median >= TARGET_MILLISECONDS) {
+          const profileFile = path.join(context.workDir, 'fleet.cpuprofile')
+          await runFleetWorker(context, size, 1, profileFile)
+          profiles.push(renderProfile(`Profile of \`generateFleet\` for ${formatNumber(size)} devices (V8 CPU profiler).`, profileFile, context.repoRoot))
+        }
         targets.push({
           measure: `fleet generation, ${formatNumber(size)} devices, time`,
           target: `< ${TARGET_MILLISECONDS} ms`,
@@ -72,6 +85,7 @@ export const fleetMeasure: Measure = {
         ['target', 'observed (median)', 'result'],
         targets.map((check) => [`${check.measure} ${check.target}`, check.observed, metLabel(check.met)]),
       ),
+      ...profiles.flatMap((profile) => ['', profile]),
     ].join('\n')
 
     return { markdown, targets }
