@@ -41,7 +41,6 @@ interface RunContext {
   clock: VirtualClock
   startMs: number
   config: CheckerConfig
-  checkerOptions: CheckerOptions
   checker: PostureChecker
   devices: CloudflareDevice[]
   polls: PollRecord[]
@@ -106,7 +105,6 @@ export async function runScenario(scenario: LoadedScenario | ScenarioSpec, optio
       clock,
       startMs,
       config,
-      checkerOptions,
       checker: new PostureChecker(config, checkerOptions),
       devices,
       polls: [],
@@ -357,10 +355,11 @@ function rotateSecret(
   const clientId = step.client_id ?? defaultClient
   const secret = tenant.rotateSecret(clientId, step.new_secret)
   if (!step.update_integration) return `secret of ${clientId} rotated; the integration keeps the old secret`
-  // NOTE: the checker has no call to change its credentials, so the runner
-  // replaces it. Results carried from earlier polls are lost at that point.
-  context.config = { ...context.config, integration: { ...context.config.integration, config: { ...context.config.integration.config, client_secret: secret } } }
-  context.checker = new PostureChecker({ ...context.config, devices: context.devices }, context.checkerOptions)
+  const current = context.config.integration
+  const integration = { ...current, config: { ...current.config, client_secret: secret } }
+  // The checker keeps its published results, so carried results and their expiration continue.
+  context.checker.updateIntegration(integration, { env: {} })
+  context.config = { ...context.config, integration }
   return `secret of ${clientId} rotated and the integration updated`
 }
 

@@ -5,7 +5,7 @@
 import pino, { type Logger } from 'pino'
 
 import { systemClock, toRfc3339 } from './clock'
-import { validateIntegration } from './config'
+import { validateIntegration, validateIntegrationUpdate } from './config'
 import { parseDuration } from './duration'
 import { ConfigError, ProviderError } from './errors'
 import { buildResult, formatAge, LOOKUP_DETAIL, statusFromMatch, type DeviceStatus, type EvaluationOptions } from './evaluate'
@@ -19,6 +19,7 @@ import type {
   CloudflareDevice,
   Clock,
   PollOutcome,
+  PostureIntegration,
   PostureResult,
   PostureRule,
 } from './types'
@@ -60,7 +61,7 @@ function resultKey(deviceId: string, rule: PostureRule): string {
 }
 
 export class PostureChecker {
-  private readonly config: CheckerConfig
+  private config: CheckerConfig
   private readonly settings: Settings
   private readonly http: Ws1Http
   private devices: CloudflareDevice[]
@@ -118,6 +119,35 @@ export class PostureChecker {
   /** Replaces the Cloudflare device list used from the next poll on. */
   setDevices(devices: CloudflareDevice[]): void {
     this.devices = [...devices]
+  }
+
+  /**
+   * Replaces the integration from the next request on, as an administrator
+   * editing it in the dashboard would, for example after rotating the client
+   * secret. Validates it like a config file's `integration` and checks that
+   * every rule's connection_id still names it. A secret left out or written
+   * as `${NAME}` is read from `options.env` (default `process.env`). A new
+   * URL, client id or secret drops the cached token. Results published so
+   * far are kept: a later failed poll carries them, and they expire on the
+   * rule's expiration counted from when they were evaluated.
+   * Throws ConfigError naming each invalid key; the checker is then unchanged.
+   */
+  updateIntegration(integration: PostureIntegration, options: { env?: Record<string, string | undefined> } = {}): void {
+    const checked = validateIntegrationUpdate(integration, this.config.rules, options)
+    if (!checked.ok) {
+      const first = checked.errors[0]
+      const problems = checked.errors.map((issue) => `${issue.key}: ${issue.message}`).join('; ')
+      throw new ConfigError(first?.key ?? 'integration', `invalid integration update: ${problems}`)
+    }
+    const next = checked.integration
+    this.config = { ...this.config, integration: next }
+    const credentialsChanged = this.http.updateCredentials({
+      apiUrl: next.config.api_url,
+      authUrl: next.config.auth_url,
+      clientId: next.config.client_id,
+      clientSecret: next.config.client_secret ?? '',
+    })
+    this.settings.logger.info({ integration: next.name, credentialsChanged }, 'integration updated')
   }
 
   /**

@@ -301,6 +301,26 @@ function validateDevice(raw: unknown, index: number, seen: Set<string>, report: 
 }
 
 /**
+ * Validates an integration that replaces the one of a running checker: the
+ * checks of a config file's `integration`, plus that every rule's
+ * `input.connection_id` still names it by id or name.
+ */
+export function validateIntegrationUpdate(
+  raw: unknown,
+  rules: readonly PostureRule[],
+  options: { env?: Env } = {},
+): { ok: true; integration: PostureIntegration } | { ok: false; errors: ConfigIssue[] } {
+  const errors: ConfigIssue[] = []
+  const report: Report = (key, message) => errors.push({ key, message })
+  const integration = validateIntegration(raw, options.env ?? process.env, report)
+  rules.forEach((rule, index) => {
+    validateConnection(rule.input.connection_id, `rules[${index}].input.connection_id`, raw, report)
+  })
+  if (errors.length > 0 || integration === undefined) return { ok: false, errors }
+  return { ok: true, integration }
+}
+
+/**
  * Validates a checker configuration. Errors name the key path, such as
  * `rules[1].input.compliance_status`, and the expected form. The client
  * secret may come from the WS1_CLIENT_SECRET environment variable.

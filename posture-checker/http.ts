@@ -60,6 +60,8 @@ export class Ws1Http {
 
   private token: CachedToken | undefined
   private pendingToken: Promise<string> | undefined
+  /** Increases on every credential change, so a token fetched with older credentials is not cached. */
+  private credentialsVersion = 0
   private readonly random: () => number
 
   constructor(private readonly settings: HttpSettings) {
@@ -69,6 +71,29 @@ export class Ws1Http {
   /** Drops the cached token, for example after the client secret changed. */
   clearToken(): void {
     this.token = undefined
+  }
+
+  /**
+   * Switches to new URLs and client credentials for every later request.
+   * When any of them differs, the cached token is dropped and a token
+   * request already in flight is not reused. Returns whether anything changed.
+   */
+  updateCredentials(credentials: Pick<HttpSettings, 'apiUrl' | 'authUrl' | 'clientId' | 'clientSecret'>): boolean {
+    const { settings } = this
+    const changed =
+      settings.apiUrl !== credentials.apiUrl ||
+      settings.authUrl !== credentials.authUrl ||
+      settings.clientId !== credentials.clientId ||
+      settings.clientSecret !== credentials.clientSecret
+    if (!changed) return false
+    settings.apiUrl = credentials.apiUrl
+    settings.authUrl = credentials.authUrl
+    settings.clientId = credentials.clientId
+    settings.clientSecret = credentials.clientSecret
+    this.credentialsVersion++
+    this.token = undefined
+    this.pendingToken = undefined
+    return true
   }
 
   /**
@@ -82,9 +107,10 @@ export class Ws1Http {
       if (this.settings.clock.now() < cached.expiresAt - skewMs) return cached.accessToken
     }
     if (this.pendingToken === undefined) {
-      this.pendingToken = this.fetchToken(options.maxAttempts).finally(() => {
-        this.pendingToken = undefined
+      const pending = this.fetchToken(options.maxAttempts).finally(() => {
+        if (this.pendingToken === pending) this.pendingToken = undefined
       })
+      this.pendingToken = pending
     }
     return this.pendingToken
   }
@@ -128,6 +154,7 @@ export class Ws1Http {
 
   private async fetchToken(maxAttempts: number | undefined): Promise<string> {
     const { clientId, clientSecret, authUrl, clock, logger } = this.settings
+    const version = this.credentialsVersion
     const body = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: clientId,
@@ -145,12 +172,11 @@ export class Ws1Http {
     const parsed = response.json as { access_token?: unknown; expires_in?: unknown }
     const expiresIn = Number(parsed.expires_in)
     const lifetimeSeconds = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_LIFETIME_SECONDS
-    this.token = {
-      accessToken: String(parsed.access_token),
-      expiresAt: clock.now() + lifetimeSeconds * 1000,
-    }
+    const token = { accessToken: String(parsed.access_token), expiresAt: clock.now() + lifetimeSeconds * 1000 }
+    // The credentials changed while this request ran: hand the token to its caller but keep no copy.
+    if (version === this.credentialsVersion) this.token = token
     logger.info({ expiresInSeconds: lifetimeSeconds }, 'token fetched')
-    return this.token.accessToken
+    return token.accessToken
   }
 
   /** Runs one request with timeouts and retries until the classifier accepts or fails it. */
