@@ -21,12 +21,6 @@ import { countResults, diffResults, formatChange, formatCounts, formatVerdictTab
 const DEFAULT_INTERVAL = '5m'
 const DEFAULT_INTEGRATION_NAME = 'Workspace ONE'
 
-/** A device as the control API lists it (`GET /__admin/devices`); only these fields are read. */
-interface AdminDevice {
-  serialNumber: string
-  platform?: string
-}
-
 function cloudflarePlatform(ws1Platform: string | undefined): CloudflarePlatform {
   switch (ws1Platform) {
     case 'AppleOsX':
@@ -41,21 +35,6 @@ function cloudflarePlatform(ws1Platform: string | undefined): CloudflarePlatform
       return 'chromeos'
     default:
       return 'windows'
-  }
-}
-
-/** Reads every device of the emulator's first tenant through its control API. */
-async function listFleet(server: RunningMockServer, adminToken: string | undefined): Promise<AdminDevice[]> {
-  const devices: AdminDevice[] = []
-  const pageSize = 1000
-  for (let offset = 0; ; offset += pageSize) {
-    const response = await fetch(`${server.adminUrl}/devices?offset=${offset}&limit=${pageSize}`, {
-      headers: adminToken === undefined ? {} : { authorization: `Bearer ${adminToken}` },
-    })
-    if (!response.ok) throw new Error(`GET ${server.adminUrl}/devices failed with HTTP ${response.status}`)
-    const body = (await response.json()) as { total: number; devices: AdminDevice[] }
-    devices.push(...body.devices)
-    if (body.devices.length === 0 || devices.length >= body.total) return devices
   }
 }
 
@@ -82,7 +61,7 @@ export async function liveCheckerConfig(
   if (cloudflare.mirror_fleet !== undefined && cloudflare.mirror_fleet !== false) {
     const except = new Set(typeof cloudflare.mirror_fleet === 'object' ? (cloudflare.mirror_fleet.except ?? []) : [])
     const seen = new Set<string>()
-    for (const record of await listFleet(server, undefined)) {
+    for (const record of server.tenant.listDevices()) {
       const serial = record.serialNumber.trim()
       if (serial === '' || except.has(record.serialNumber) || seen.has(serial.toUpperCase())) continue
       seen.add(serial.toUpperCase())

@@ -424,29 +424,6 @@ export async function startScenarioEmulator(
   return startScenarioServer(scenario.spec, scenario.file, options)
 }
 
-/** Workspace ONE records as the emulator's snapshot lists them: serial, platform. */
-function fleetRecords(server: RunningMockServer): Array<{ serialNumber: string; platform?: string }> {
-  const found: Array<{ serialNumber: string; platform?: string }> = []
-  const visit = (value: unknown, depth: number): boolean => {
-    if (depth > 6 || value === null || typeof value !== 'object') return false
-    if (Array.isArray(value)) {
-      if (value.length > 0 && value.every((item) => item !== null && typeof item === 'object' && typeof (item as { serialNumber?: unknown }).serialNumber === 'string')) {
-        for (const item of value as Array<{ serialNumber: string; platform?: unknown }>) {
-          found.push(typeof item.platform === 'string' ? { serialNumber: item.serialNumber, platform: item.platform } : { serialNumber: item.serialNumber })
-        }
-        return true
-      }
-      return value.some((item) => visit(item, depth + 1))
-    }
-    return Object.values(value).some((item) => visit(item, depth + 1))
-  }
-  // NOTE: the snapshot's device list has no public type; this reads the first
-  // list of objects with a string serialNumber, which is the tenant's store.
-  const snapshot = server.emulator.snapshot() as { tenants?: unknown[] }
-  visit(snapshot.tenants?.[0], 0)
-  return found
-}
-
 /** Builds the Cloudflare device list: explicit devices, then the mirrored fleet. */
 function buildCloudflareDevices(spec: ScenarioSpec, server: RunningMockServer): CloudflareDevice[] {
   const devices = (spec.cloudflare?.devices ?? []).map(toCloudflareDevice)
@@ -456,7 +433,7 @@ function buildCloudflareDevices(spec: ScenarioSpec, server: RunningMockServer): 
   const overrides = typeof mirror === 'object' ? mirror.overrides ?? [] : []
   const seen = new Set<string>()
   let counter = 0
-  for (const record of fleetRecords(server)) {
+  for (const record of server.tenant.listDevices()) {
     const key = record.serialNumber.trim().toLowerCase()
     if (key === '' || seen.has(key) || except.has(record.serialNumber) || except.has(record.serialNumber.trim())) continue
     seen.add(key)

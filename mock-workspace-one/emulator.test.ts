@@ -93,6 +93,47 @@ describe('Emulator', () => {
     expect(emulator.tenant().name).toBe('Acme Corp')
   })
 
+  it('lists device summaries in id order', () => {
+    const emulator = createEmulator([tenant('Acme', 'A', 'a')])
+    const control = emulator.tenant()
+    control.addDevice({
+      id: 7,
+      serialNumber: ' c02fake ',
+      platform: 'AppleOsX',
+      userEmail: 'ana@example.test',
+      friendlyName: 'Ana Mac',
+    })
+    control.addDevice({ id: 3, serialNumber: 'WIN3', platform: 'WinRT' })
+    control.unenroll({ id: 3 })
+
+    const summaries = control.listDevices()
+
+    expect(summaries.map((device) => device.id)).toEqual([1, 3, 7])
+    expect(summaries[1]).toMatchObject({ serialNumber: 'WIN3', platform: 'WinRT', enrollmentStatus: 'Unenrolled' })
+    expect(summaries[2]).toEqual({
+      id: 7,
+      uuid: control.findBySerial(' c02fake ')[0]?.uuid,
+      serialNumber: ' c02fake ',
+      platform: 'AppleOsX',
+      enrollmentStatus: 'Enrolled',
+      userEmail: 'ana@example.test',
+      friendlyName: 'Ana Mac',
+    })
+  })
+
+  it('lists a re-enrolled device twice', () => {
+    const emulator = createEmulator([tenant('Acme', 'A', 'a')])
+    const created = emulator.tenant().reenroll({ id: 1 })
+
+    const summaries = emulator.tenant().listDevices()
+
+    expect(summaries.map((device) => [device.id, device.enrollmentStatus])).toEqual([
+      [1, 'Unenrolled'],
+      [created.id, 'Enrolled'],
+    ])
+    expect(summaries.every((device) => device.serialNumber === 'Acme-1')).toBe(true)
+  })
+
   it('resets tenants, faults, tokens and journal', () => {
     const emulator = createEmulator([tenant('Acme', 'A', 'a')])
     emulator.tenant().addDevice({ serialNumber: 'TEMP' })

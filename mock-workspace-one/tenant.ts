@@ -14,6 +14,7 @@ import type {
   Clock,
   DeviceSelector,
   DeviceSpec,
+  DeviceSummary,
   FleetOptions,
   OAuthClientSpec,
   TenantControl,
@@ -276,6 +277,18 @@ export class Tenant implements TenantControl {
   reenroll(selector: DeviceSelector, patch?: Partial<DeviceSpec>): { id: number; uuid: string } {
     const device = this.store.reenroll(selector, patch)
     return { id: device.id, uuid: device.uuid }
+  }
+
+  listDevices(): DeviceSummary[] {
+    return this.store.devices().map((device) => ({
+      id: device.id,
+      uuid: device.uuid,
+      serialNumber: device.serialNumber,
+      platform: device.platform,
+      enrollmentStatus: device.enrollmentStatus,
+      userEmail: device.userEmail,
+      friendlyName: device.friendlyName,
+    }))
   }
 
   findBySerial(serialNumber: string): Array<{ id: number; uuid: string }> {

@@ -258,6 +258,20 @@ export interface RunningMockServer {
 /** Selects one device record: by id, uuid, or serial (exact stored value). */
 export type DeviceSelector = { id: number } | { uuid: string } | { serialNumber: string }
 
+/** The identifying fields of one device record, as `TenantControl.listDevices` returns them. */
+export interface DeviceSummary {
+  id: number
+  uuid: string
+  /** Stored exactly as reported: no trimming, no case change. May be "". */
+  serialNumber: string
+  /** Platform name as the API spells it (`WinRT`, `AppleOsX`, ...); imported records may carry other names. */
+  platform: string
+  /** `Enrolled`, `Unenrolled`, ... as the API spells it. */
+  enrollmentStatus: string
+  userEmail: string | null
+  friendlyName: string | null
+}
+
 /** Filter for journal reads; every given field must match. */
 export interface JournalFilter {
   method?: string
@@ -289,6 +303,8 @@ export interface TenantControl {
   unenroll(selector: DeviceSelector): void
   /** Re-enrolment creates a new record with a new id and uuid; the old one stays Unenrolled. */
   reenroll(selector: DeviceSelector, patch?: Partial<DeviceSpec>): { id: number; uuid: string }
+  /** Summaries of every device record, in id order. Unenrolled records are included. */
+  listDevices(): DeviceSummary[]
   /** Every record whose serial equals `serialNumber` exactly. */
   findBySerial(serialNumber: string): Array<{ id: number; uuid: string }>
   generateFleet(options: FleetOptions): number
