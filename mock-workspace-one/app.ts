@@ -6,7 +6,7 @@ import { JSON_CONTENT_TYPE } from './headers'
 import { createApiHandler } from './routes/api'
 import { API_ROUTES } from './routes/devices'
 import { compileRoute } from './routes/table'
-import { createTokenRouter, TOKEN_PATHS } from './routes/token'
+import { createTokenHandler, createTokenRouter, TOKEN_PATHS, type TokenRequestHandler } from './routes/token'
 import type { MockServerOptions } from './types'
 
 /** Options of createMockServer and startMockServer; the same as the public MockServerOptions. */
@@ -37,18 +37,18 @@ export function createMockServer(options: CreateMockServerOptions = {}): {
   app.disable('x-powered-by')
   app.set('query parser', 'simple')
 
-  // The REST API comes first, so its requests skip the other routers' matching.
   const routes = API_ROUTES.map(compileRoute)
-  app.use(
-    '/api',
-    createApiHandler(emulator, routes, {
-      tls: options.tls !== undefined,
-      ...(options.invalidTokenResponse === undefined
-        ? {}
-        : { invalidTokenResponse: options.invalidTokenResponse }),
-    }),
-  )
-  app.use(createTokenRouter(emulator))
+  const handleApi = createApiHandler(emulator, routes, {
+    tls: options.tls !== undefined,
+    ...(options.invalidTokenResponse === undefined
+      ? {}
+      : { invalidTokenResponse: options.invalidTokenResponse }),
+  })
+  const handleTokenRequest = createTokenHandler(emulator)
+  app.use(createHotPathDispatcher(handleApi, handleTokenRequest))
+  // The mounted routes below serve what the dispatcher passes on, such as absolute-form URLs.
+  app.use('/api', handleApi)
+  app.use(createTokenRouter(emulator, handleTokenRequest))
   app.use('/__admin', createAdminRouter(emulator))
   app.use((req: Request, res: Response) => {
     res.status(404).type('application/json').send({
@@ -58,6 +58,50 @@ export function createMockServer(options: CreateMockServerOptions = {}): {
   })
   app.use(createErrorHandler(emulator))
   return { app, emulator }
+}
+
+/** Length of the `/api` mount path. */
+const API_PREFIX_LENGTH = 4
+const SLASH = 0x2f
+
+/**
+ * Creates the first middleware, which hands `/API` requests and token POSTs
+ * straight to their handlers. Each router layer costs time on every request,
+ * and these two are the hot paths. For `/API` it rewrites `req.url` and
+ * `req.baseUrl` as `app.use('/api', ...)` does, and restores them before
+ * passing an error on. Every other request goes to the routers after it.
+ */
+function createHotPathDispatcher(
+  handleApi: ReturnType<typeof createApiHandler>,
+  handleTokenRequest: TokenRequestHandler,
+) {
+  return function dispatchHotPath(req: Request, res: Response, next: NextFunction): void {
+    const url = req.url
+    // Absolute-form and other unusual targets take the routers' slower, general path.
+    if (url.charCodeAt(0) !== SLASH || url.charCodeAt(1) === SLASH) {
+      next()
+      return
+    }
+    const path = req.path.toLowerCase()
+    if (path.startsWith('/api') && (path.length === API_PREFIX_LENGTH || path.charCodeAt(API_PREFIX_LENGTH) === SLASH)) {
+      const parentBaseUrl = req.baseUrl
+      const below = url.slice(API_PREFIX_LENGTH)
+      req.baseUrl = parentBaseUrl + url.slice(0, API_PREFIX_LENGTH)
+      req.url = below.charCodeAt(0) === SLASH ? below : `/${below}`
+      const passOn = (error?: unknown): void => {
+        req.baseUrl = parentBaseUrl
+        req.url = url
+        next(error)
+      }
+      handleApi(req, res, passOn).catch(passOn)
+      return
+    }
+    if (req.method === 'POST' && TOKEN_PATHS.includes(path)) {
+      handleTokenRequest(req, res).catch(next)
+      return
+    }
+    next()
+  }
 }
 
 /**

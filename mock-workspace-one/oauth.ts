@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { hash, timingSafeEqual } from 'node:crypto'
 import { deriveBytes } from './headers'
 
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
@@ -19,12 +19,33 @@ export function createClient(clientId: string, clientSecret: string, enabled = t
 }
 
 export function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest()
+  return hash('sha256', secret, 'buffer')
+}
+
+/** Maximum number of presented secrets whose digests are kept; the cache empties when full. */
+const MAX_PRESENTED_DIGESTS = 256
+
+/**
+ * Digests of recently presented secrets, because a client sends the same
+ * secret on every token request and hashing it each time costs more than
+ * the rest of the check. A Map look-up compares whole strings only after
+ * their hashes match, so a hit or miss reveals nothing about a prefix.
+ */
+const presentedDigests = new Map<string, Buffer>()
+
+function presentedDigest(secret: string): Buffer {
+  let digest = presentedDigests.get(secret)
+  if (digest === undefined) {
+    digest = hashSecret(secret)
+    if (presentedDigests.size >= MAX_PRESENTED_DIGESTS) presentedDigests.clear()
+    presentedDigests.set(secret, digest)
+  }
+  return digest
 }
 
 /** Compares a presented secret with the stored hash in constant time. */
 export function secretMatches(client: OAuthClient, presented: string): boolean {
-  return timingSafeEqual(hashSecret(presented), client.secretHash)
+  return timingSafeEqual(presentedDigest(presented), client.secretHash)
 }
 
 /** Stored facts about one issued access token. The token string itself is only the map key. */

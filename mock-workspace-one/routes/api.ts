@@ -100,7 +100,9 @@ export function createApiHandler(
         version: Number(exchange.version.served.slice(1)),
         baseUrl: `${options.tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}/API`,
       }
-      let result: ApiResult = await route.handle(context, body)
+      // Awaiting only a real promise lets a synchronous handler's response go out in this tick.
+      const handled = route.handle(context, body)
+      let result: ApiResult = handled instanceof Promise ? await handled : handled
       const bodyFault = fired.find((rule) => isBodyFault(rule.effect))
       if (bodyFault !== undefined) {
         exchange.faultId = bodyFault.id

@@ -45,10 +45,31 @@ export interface TokenOutcome {
  * `invalid_client` carries no description, as IdentityServer sends it, so
  * the body does not tell an unknown client from a wrong secret.
  */
-export function createTokenRouter(emulator: Emulator): Router {
+export function createTokenRouter(
+  emulator: Emulator,
+  handleTokenRequest: TokenRequestHandler = createTokenHandler(emulator),
+): Router {
   const router = express.Router({ caseSensitive: false })
+  router.post(TOKEN_PATHS, handleTokenRequest)
 
-  router.post(TOKEN_PATHS, async (req: Request, res: Response) => {
+  router.all(TOKEN_PATHS, (req: Request, res: Response) => {
+    const startedAt = performance.now()
+    const outcome = failure('invalid_request', 'The token endpoint accepts POST requests only.', 405)
+    res.status(405).setHeader('allow', 'POST')
+    res.setHeader('content-type', JSON_CONTENT_TYPE)
+    res.end(outcome.body)
+    recordTokenRequest(emulator, req, outcome, startedAt)
+  })
+
+  return router
+}
+
+/** Handler of a POST to a token path; its promise rejects when reading the body fails. */
+export type TokenRequestHandler = (req: Request, res: Response) => Promise<void>
+
+/** Creates the handler of token requests (POST), which the app also calls without the router. */
+export function createTokenHandler(emulator: Emulator): TokenRequestHandler {
+  return async function handleTokenRequest(req: Request, res: Response): Promise<void> {
     const startedAt = performance.now()
     const read = await readForm(req)
     if (read.kind === 'too-large') {
@@ -95,18 +116,7 @@ export function createTokenRouter(emulator: Emulator): Router {
     res.setHeader('cache-control', 'no-store')
     const sent = sendBrokenBody(req, res, outcome.body, bodyFault.effect)
     recordTokenRequest(emulator, req, { ...outcome, body: sent, faultId: bodyFault.id }, startedAt)
-  })
-
-  router.all(TOKEN_PATHS, (req: Request, res: Response) => {
-    const startedAt = performance.now()
-    const outcome = failure('invalid_request', 'The token endpoint accepts POST requests only.', 405)
-    res.status(405).setHeader('allow', 'POST')
-    res.setHeader('content-type', JSON_CONTENT_TYPE)
-    res.end(outcome.body)
-    recordTokenRequest(emulator, req, outcome, startedAt)
-  })
-
-  return router
+  }
 }
 
 /**
@@ -261,6 +271,8 @@ function recordTokenRequest(
     faultId: outcome.faultId ?? null,
     durationMs,
   })
+  // Building the log fields costs time on every token request, so skip it when info is off.
+  if (!emulator.logger.isLevelEnabled('info')) return
   if (outcome.status === 200) {
     emulator.logger.info(
       { clientId: outcome.clientId, tenant: outcome.tenant, tokenId: outcome.tokenId },

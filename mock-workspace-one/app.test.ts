@@ -1,0 +1,144 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import express from 'express'
+import pino from 'pino'
+import request from 'supertest'
+import { createMockServer } from './app'
+import { createManualClock } from './clock'
+
+const START = Date.UTC(2024, 4, 20, 8)
+const TOKEN_FORM = 'grant_type=client_credentials&client_id=client-a&client_secret=secret-a'
+
+function setup() {
+  return createMockServer({
+    clock: createManualClock(START),
+    seed: 5,
+    logger: pino({ level: 'silent' }),
+    tenants: [
+      {
+        name: 'Acme',
+        tenantCode: 'CODE-A',
+        clients: [{ clientId: 'client-a', clientSecret: 'secret-a' }],
+        devices: [{ id: 1, serialNumber: 'FAKE1' }],
+      },
+    ],
+  })
+}
+
+async function fetchToken(app: express.Express, path = '/connect/token'): Promise<string> {
+  const response = await request(app).post(path).type('form').send(TOKEN_FORM)
+  expect(response.status).toBe(200)
+  return response.body.access_token as string
+}
+
+/** Sends one request with a raw request target, such as an absolute-form URL. */
+function sendRawTarget(
+  server: http.Server,
+  target: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  const { port } = server.address() as AddressInfo
+  return new Promise((resolve, reject) => {
+    const outgoing = http.request({ host: '127.0.0.1', port, path: target, headers }, (response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        body += chunk
+      })
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+    })
+    outgoing.on('error', reject)
+    outgoing.end()
+  })
+}
+
+describe('request dispatch', () => {
+  it('serves /API in any letter case', async () => {
+    const { app } = setup()
+    const token = await fetchToken(app)
+    for (const prefix of ['/API', '/api', '/Api']) {
+      const response = await request(app)
+        .get(`${prefix}/mdm/devices?searchby=Serialnumber&id=FAKE1`)
+        .set('Authorization', `Bearer ${token}`)
+      expect(response.status).toBe(200)
+      expect(response.body.SerialNumber).toBe('FAKE1')
+    }
+  })
+
+  it('journals the full /API path and query', async () => {
+    const { app, emulator } = setup()
+    const token = await fetchToken(app)
+    await request(app).get('/API/mdm/devices?searchby=Serialnumber&id=FAKE1').set('Authorization', `Bearer ${token}`)
+    const entry = emulator.journal({ path: '/mdm/devices' }).at(-1)
+    expect(entry?.path).toBe('/API/mdm/devices')
+    expect(entry?.query).toEqual({ searchby: 'Serialnumber', id: 'FAKE1' })
+  })
+
+  it('sends the ASP.NET 404 page for /API alone', async () => {
+    const { app } = setup()
+    for (const path of ['/API', '/API?page=1', '/API/']) {
+      const response = await request(app).get(path)
+      expect(response.status).toBe(404)
+      expect(response.headers['content-type']).toBe('text/html; charset=utf-8')
+    }
+  })
+
+  it('leaves paths that only start with api to the 404 route', async () => {
+    const { app } = setup()
+    const response = await request(app).get('/apix/mdm/devices')
+    expect(response.status).toBe(404)
+    expect(response.body.error).toBe('not_found')
+  })
+
+  it('issues tokens on both paths, any case, trailing slash', async () => {
+    const { app } = setup()
+    for (const path of ['/connect/token', '/oauth/token', '/Connect/Token', '/connect/token/']) {
+      const response = await request(app).post(path).type('form').send(TOKEN_FORM)
+      expect(response.status).toBe(200)
+      expect(response.body.token_type).toBe('Bearer')
+    }
+  })
+
+  it('rejects GET on the token path with 405', async () => {
+    const { app } = setup()
+    const response = await request(app).get('/connect/token')
+    expect(response.status).toBe(405)
+    expect(response.headers['allow']).toBe('POST')
+  })
+
+  it('serves an absolute-form /API target through the mounted router', async () => {
+    const { app } = setup()
+    const token = await fetchToken(app)
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+    try {
+      const { port } = server.address() as AddressInfo
+      const headers = { authorization: `Bearer ${token}` }
+      const origin = await sendRawTarget(server, '/API/mdm/devices?searchby=Serialnumber&id=FAKE1', headers)
+      const absolute = await sendRawTarget(
+        server,
+        `http://127.0.0.1:${port}/API/mdm/devices?searchby=Serialnumber&id=FAKE1`,
+        headers,
+      )
+      expect(origin.status).toBe(200)
+      expect(absolute.status).toBe(200)
+      expect(JSON.parse(absolute.body).SerialNumber).toBe('FAKE1')
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  })
+
+  it('works when mounted below a parent app', async () => {
+    const { app, emulator } = setup()
+    const parent = express()
+    parent.use('/ws1', app)
+    const token = await fetchToken(parent as express.Express, '/ws1/connect/token')
+    const response = await request(parent)
+      .get('/ws1/API/mdm/devices?searchby=Serialnumber&id=FAKE1')
+      .set('Authorization', `Bearer ${token}`)
+    expect(response.status).toBe(200)
+    expect(response.body.SerialNumber).toBe('FAKE1')
+    const entry = emulator.journal({ path: '/mdm/devices' }).at(-1)
+    expect(entry?.path).toBe('/ws1/API/mdm/devices')
+  })
+})
