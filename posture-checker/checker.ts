@@ -8,7 +8,16 @@ import { systemClock, toRfc3339 } from './clock'
 import { validateIntegration, validateIntegrationUpdate } from './config'
 import { parseDuration } from './duration'
 import { ConfigError, ProviderError } from './errors'
-import { buildResult, formatAge, LOOKUP_DETAIL, statusFromMatch, type DeviceStatus, type EvaluationOptions } from './evaluate'
+import {
+  buildFreshResults,
+  buildResult,
+  formatAge,
+  LOOKUP_DETAIL,
+  statusFromMatch,
+  type DeviceStatus,
+  type EvaluationOptions,
+} from './evaluate'
+import { evaluateDevices } from './evaluate-devices'
 import { Ws1Http } from './http'
 import { classifySerial, matchDevice, SerialIndex, type DuplicateSerialPolicy, type MatchResult } from './match'
 import type { Ws1Record } from './records'
@@ -56,8 +65,11 @@ function positiveInteger(value: number | undefined, fallback: number, key: strin
   return value
 }
 
-function resultKey(deviceId: string, rule: PostureRule): string {
-  return `${deviceId}\u0000${rule.id ?? rule.name}`
+/** A published result with what expiration needs. */
+interface PublishedResult {
+  result: PostureResult
+  rule: PostureRule
+  evaluatedAtMs: number
 }
 
 export class PostureChecker {
@@ -66,9 +78,12 @@ export class PostureChecker {
   private readonly http: Ws1Http
   private devices: CloudflareDevice[]
   private pollCount = 0
-  /** Last fresh result per device and rule; carried over while polls fail. */
-  private readonly lastFresh = new Map<string, { result: PostureResult; evaluatedAtMs: number }>()
-  private published: Array<{ result: PostureResult; rule: PostureRule; evaluatedAtMs: number }> = []
+  /**
+   * Last fresh result per rule key (rule id, else name) and device id;
+   * carried over while polls fail. Rules that share a key share entries.
+   */
+  private readonly lastFresh = new Map<string, Map<string, PublishedResult>>()
+  private published: PublishedResult[] = []
   private readonly expirationMs = new Map<PostureRule, number | undefined>()
 
   /** Throws ConfigError for an option out of range or an unreadable rule expiration. */
@@ -162,12 +177,12 @@ export class PostureChecker {
     const stats: SyncStats = { pages: 0 }
     const devices = this.devices
     let ws1Records = 0
-    let statuses: Map<string, DeviceStatus> | undefined
+    let fresh: { results: PostureResult[]; evaluatedAtMs: number } | undefined
     let error: PollError | undefined
 
     try {
-      const collected = await this.collectStatuses(devices, stats)
-      statuses = collected.statuses
+      const collected = await this.collectResults(devices, stats, poll)
+      fresh = collected
       ws1Records = collected.ws1Records
     } catch (caught) {
       error = toPollError(caught)
@@ -176,15 +191,13 @@ export class PostureChecker {
 
     const finishedAt = clock.now()
     const results =
-      statuses !== undefined
-        ? this.publishFresh(devices, statuses, poll, finishedAt)
-        : this.publishCarried(devices, error as PollError, poll, finishedAt)
+      fresh !== undefined ? this.publishFresh(fresh.results, fresh.evaluatedAtMs) : this.publishCarried(devices, error as PollError, poll, finishedAt)
 
     const outcome: PollOutcome = {
       poll,
       startedAt,
       finishedAt,
-      complete: statuses !== undefined,
+      complete: fresh !== undefined,
       requests: this.http.requestCount - requestsBefore,
       pages: stats.pages,
       ws1Records,
@@ -201,7 +214,7 @@ export class PostureChecker {
         ws1Records,
         devices: devices.length,
         results: results.length,
-        passed: results.filter((result) => result.PostureEvaluatedResult).length,
+        passed: countPassed(results),
       },
       'poll finished',
     )
@@ -247,34 +260,63 @@ export class PostureChecker {
     return this.published.map(({ result, rule, evaluatedAtMs }) => this.applyExpiration(result, rule, evaluatedAtMs, now))
   }
 
-  private async collectStatuses(
+  /**
+   * Fetches what the poll needs and evaluates every device and rule at the
+   * clock's current time. A full sync with flags from the search goes
+   * through evaluateDevices; lookups and per-device flags build statuses here.
+   */
+  private async collectResults(
     devices: CloudflareDevice[],
     stats: SyncStats,
-  ): Promise<{ statuses: Map<string, DeviceStatus>; ws1Records: number }> {
+    poll: number,
+  ): Promise<{ results: PostureResult[]; evaluatedAtMs: number; ws1Records: number }> {
     if (this.config.integration.config.client_secret === undefined || this.config.integration.config.client_secret === '') {
       throw new ProviderError('config', 'token', 'integration.config.client_secret is missing; set it or WS1_CLIENT_SECRET', {
         code: 'missing_secret',
       })
     }
-    const { serialLookupThreshold } = this.settings
+    const { serialLookupThreshold, complianceSource } = this.settings
     const lookup = serialLookupThreshold > 0 && devices.length <= serialLookupThreshold
+    if (!lookup && complianceSource === 'search') {
+      const records = await syncAllDevices(
+        this.http,
+        { pageSize: this.settings.pageSize, apiVersion: this.settings.searchApiVersion, logger: this.settings.logger },
+        stats,
+      )
+      const evaluatedAtMs = this.settings.clock.now()
+      const results = evaluateDevices(
+        records,
+        devices,
+        this.config.rules,
+        {
+          duplicateSerials: this.settings.duplicateSerials,
+          strictUnevaluated: this.settings.strictUnevaluated,
+          maxLastSeenAgeMs: this.settings.maxLastSeenAgeMs,
+          poll,
+        },
+        evaluatedAtMs,
+      )
+      return { results, evaluatedAtMs, ws1Records: records.length }
+    }
+
     const matches = lookup ? await this.matchByLookup(devices) : await this.matchBySync(devices, stats)
-    if (this.settings.complianceSource === 'per-device') await this.loadComplianceFlags(matches.byDevice)
+    if (complianceSource === 'per-device') await this.loadComplianceFlags(matches.byDevice)
+    const now = this.settings.clock.now()
     const options: EvaluationOptions = {
-      now: this.settings.clock.now(),
+      now,
       strictUnevaluated: this.settings.strictUnevaluated,
       maxLastSeenAgeMs: this.settings.maxLastSeenAgeMs,
     }
-    const statuses = new Map<string, DeviceStatus>()
-    for (const device of devices) {
+    const statuses = devices.map((device): DeviceStatus => {
       const match = matches.byDevice.get(device.device_id) ?? { kind: 'not_found' }
       const status = statusFromMatch(device, match, options)
       if (lookup && match.kind !== 'no_serial' && match.kind !== 'placeholder') {
         status.detail = `${status.detail}; ${LOOKUP_DETAIL}`
       }
-      statuses.set(device.device_id, status)
-    }
-    return { statuses, ws1Records: matches.ws1Records }
+      return status
+    })
+    const results = buildFreshResults(devices, statuses, this.config.rules, poll, now)
+    return { results, evaluatedAtMs: now, ws1Records: matches.ws1Records }
   }
 
   private async matchBySync(
@@ -339,24 +381,30 @@ export class PostureChecker {
     }
   }
 
-  private publishFresh(
-    devices: CloudflareDevice[],
-    statuses: Map<string, DeviceStatus>,
-    poll: number,
-    now: number,
-  ): PostureResult[] {
-    const published: typeof this.published = []
-    for (const device of devices) {
-      const status = statuses.get(device.device_id)
-      if (status === undefined) continue
-      for (const rule of this.config.rules) {
-        const result = buildResult(device, rule, status, { poll, now, fresh: true, evaluatedAt: now })
-        this.lastFresh.set(resultKey(device.device_id, rule), { result, evaluatedAtMs: now })
-        published.push({ result, rule, evaluatedAtMs: now })
-      }
-    }
+  /** Publishes a complete poll's results and remembers each as the last fresh one of its device and rule. */
+  private publishFresh(results: PostureResult[], evaluatedAtMs: number): PostureResult[] {
+    const rules = this.config.rules
+    const published: PublishedResult[] = []
+    const byRuleKey = rules.map((rule) => this.lastFreshOf(rule))
+    // Results come device by device, each with one result per rule in rule order.
+    results.forEach((result, index) => {
+      const ruleIndex = index % rules.length
+      const entry: PublishedResult = { result, rule: rules[ruleIndex] as PostureRule, evaluatedAtMs }
+      byRuleKey[ruleIndex]?.set(result.DeviceID, entry)
+      published.push(entry)
+    })
     this.published = published
-    return published.map((entry) => entry.result)
+    return results
+  }
+
+  private lastFreshOf(rule: PostureRule): Map<string, PublishedResult> {
+    const key = rule.id ?? rule.name
+    let entries = this.lastFresh.get(key)
+    if (entries === undefined) {
+      entries = new Map()
+      this.lastFresh.set(key, entries)
+    }
+    return entries
   }
 
   /**
@@ -371,7 +419,7 @@ export class PostureChecker {
     const failure = `poll ${poll} failed (${error.kind}${error.code !== undefined ? ` ${error.code}` : ''}): ${error.message}`
     for (const device of devices) {
       for (const rule of this.config.rules) {
-        const previous = this.lastFresh.get(resultKey(device.device_id, rule))
+        const previous = this.lastFresh.get(rule.id ?? rule.name)?.get(device.device_id)
         if (previous !== undefined) {
           const carried: PostureResult = {
             ...previous.result,
@@ -412,6 +460,12 @@ export class PostureChecker {
       )}; ${result.detail}`,
     }
   }
+}
+
+function countPassed(results: readonly PostureResult[]): number {
+  let passed = 0
+  for (const result of results) if (result.PostureEvaluatedResult) passed++
+  return passed
 }
 
 function toPollError(caught: unknown): PollError {

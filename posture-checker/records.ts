@@ -21,9 +21,11 @@ export interface Ws1Record {
   platform: string | null
   enrollmentStatus: string | null
   complianceStatus: string | null
-  /** Epoch ms; null when absent or "never". */
-  lastSeen: number | null
-  lastComplianceCheck: number | null
+  /**
+   * `LastSeen` exactly as received. Only the last-seen age check reads it,
+   * through parseWs1Date, so a poll without that check parses no dates.
+   */
+  lastSeenValue: unknown
   /** Policy results; null when the record has no ComplianceSummary or an empty list. */
   flags: ComplianceFlag[] | null
 }
@@ -135,15 +137,17 @@ export function readWs1Record(value: unknown): Ws1Record | undefined {
     platform: optionalString(record['Platform']) ?? optionalString(platformObject?.['Name']),
     enrollmentStatus: optionalString(record['EnrollmentStatus']),
     complianceStatus: optionalString(record['ComplianceStatus']),
-    lastSeen: parseWs1Date(record['LastSeen']),
-    lastComplianceCheck: parseWs1Date(record['LastComplianceCheckOn']),
+    lastSeenValue: record['LastSeen'],
     flags: summary === undefined ? null : readFlags(summary['DeviceCompliance']),
   }
 }
 
-/** Key used to de-duplicate records across pages: the numeric id, else the uuid. */
-export function recordKey(record: Ws1Record): string | undefined {
-  if (record.id !== null) return `id:${record.id}`
+/**
+ * Key used to de-duplicate records across pages: the numeric id, else
+ * `uuid:` and the lower-cased uuid. Numbers and strings never collide as Map keys.
+ */
+export function recordKey(record: Ws1Record): number | string | undefined {
+  if (record.id !== null) return record.id
   if (record.uuid !== null) return `uuid:${record.uuid.toLowerCase()}`
   return undefined
 }

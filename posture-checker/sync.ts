@@ -51,9 +51,9 @@ export async function syncAllDevices(http: Ws1Http, settings: SyncSettings, stat
 async function syncPass(http: Ws1Http, settings: SyncSettings, stats: SyncStats): Promise<PassOutcome> {
   const { logger } = settings
   const accept = `application/json;version=${settings.apiVersion}`
-  const byKey = new Map<string, Ws1Record>()
+  const byKey = new Map<number | string, Ws1Record>()
   const keyless: Ws1Record[] = []
-  const pageSignatures = new Map<string, number>()
+  const pageKeys: PageKeys[] = []
   let total: number | undefined
   let pageSize = settings.pageSize
   let received = 0
@@ -103,18 +103,29 @@ async function syncPass(http: Ws1Http, settings: SyncSettings, stats: SyncStats)
     }
     emptyPageRetried = false
 
-    const records = rows.map(readWs1Record).filter((record): record is Ws1Record => record !== undefined)
-    const keys = records.map(recordKey).filter((key): key is string => key !== undefined)
+    const records: Ws1Record[] = []
+    const keys: Array<number | string> = []
+    // A page can repeat an earlier one only when every key on it was seen before.
+    let allSeen = true
+    for (const row of rows) {
+      const record = readWs1Record(row)
+      if (record === undefined) continue
+      records.push(record)
+      const key = recordKey(record)
+      if (key === undefined) continue
+      keys.push(key)
+      if (allSeen && !byKey.has(key)) allSeen = false
+    }
     if (keys.length > 0) {
-      const signature = [...keys].sort().join(',')
-      const earlier = pageSignatures.get(signature)
+      const current: PageKeys = { page, keys }
+      const earlier = allSeen ? findRepeatedPage(current, pageKeys) : undefined
       if (earlier !== undefined) {
         throw new IncompleteSyncError(
           'repeated_page',
           `page ${page} repeated the records of page ${earlier}; the server is not advancing through pages`,
         )
       }
-      pageSignatures.set(signature, page)
+      pageKeys.push(current)
     }
     for (const record of records) {
       const key = recordKey(record)
@@ -126,6 +137,27 @@ async function syncPass(http: Ws1Http, settings: SyncSettings, stats: SyncStats)
     if (received >= (total ?? 0)) return finish()
     page++
   }
+}
+
+/** Record keys of one fetched page; `signature` is filled only when a repeat check needs it. */
+interface PageKeys {
+  page: number
+  keys: Array<number | string>
+  signature?: string
+}
+
+/** Sorted keys joined, so two pages with the same records in any order compare equal. */
+function pageSignature(entry: PageKeys): string {
+  if (entry.signature === undefined) {
+    entry.signature = entry.keys.map((key) => (typeof key === 'number' ? `id:${key}` : key)).sort().join(',')
+  }
+  return entry.signature
+}
+
+/** Returns the first earlier page whose records equal those of `current`, if any. */
+function findRepeatedPage(current: PageKeys, earlier: readonly PageKeys[]): number | undefined {
+  const signature = pageSignature(current)
+  return earlier.find((entry) => entry.keys.length === current.keys.length && pageSignature(entry) === signature)?.page
 }
 
 function readEnvelope(json: unknown): Envelope {
