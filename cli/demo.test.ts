@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { gatewayRefreshAfter } from '../harness'
 import { defaultDemoFile } from './demo'
 import { runCli } from './program'
-import { FLIP_SCENARIO, WRONG_EXPECTATION_SCENARIO } from './scenario-fixtures'
-import { gatewaySeesAt } from './story'
+import { FLIP_SCENARIO, LIVE_SCENARIO, WRONG_EXPECTATION_SCENARIO } from './scenario-fixtures'
 import { createTestIo } from './test-io'
 
 let tmp: string
@@ -13,6 +13,7 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'ws1sim-demo-'))
   await writeFile(path.join(tmp, 'flip.yaml'), FLIP_SCENARIO)
   await writeFile(path.join(tmp, 'wrong.yaml'), WRONG_EXPECTATION_SCENARIO)
+  await writeFile(path.join(tmp, 'live.yaml'), LIVE_SCENARIO)
 })
 
 afterAll(async () => {
@@ -81,6 +82,25 @@ describe('demo --live', () => {
     expect(io.stdoutText()).toContain('/devices/serial:C02FLIP0001/policies/Firewall')
   })
 
+  it('honours checker options, mirror and timeline', async () => {
+    const io = createTestIo({ cwd: tmp })
+    const done = runCli(['demo', '--live', '--scenario', 'live.yaml', '--interval', '1h'], io)
+    while (!io.stdoutText().includes('Press Ctrl-C')) await new Promise((resolve) => setTimeout(resolve, 10))
+    io.stop()
+    expect(await done).toBe(0)
+    const text = io.stdoutText()
+
+    expect(text).toContain('timeline: 2 steps')
+    // The step at 0s applies before the first poll, so its verdict table shows the failing flag.
+    expect(text.indexOf('step at 0s: serial "C02LIVE0001": Firewall -> fail')).toBeLessThan(text.indexOf('poll 1 complete'))
+    expect(text).toMatch(/live-first\s+"C02LIVE0001"\s+mac\s+.*noncompliant\s+fail\s+flag_failed/)
+    expect(text).toMatch(/cf-00002\s+"C02LIVE0002"\s+mac\s+.*unknown\s+fail\s+never_evaluated/)
+    expect(text).not.toContain('C02LIVE0003')
+    // Stopping cancels the step at 1h.
+    expect(text).not.toContain('step at 1h')
+    expect(io.stderrText()).toBe('')
+  })
+
   it('exits 2 on a bad interval', async () => {
     const io = createTestIo({ cwd: tmp })
     expect(await runCli(['demo', '--live', '--scenario', 'flip.yaml', '--interval', 'often'], io)).toBe(2)
@@ -88,13 +108,13 @@ describe('demo --live', () => {
   })
 })
 
-describe('gatewaySeesAt', () => {
+describe('gatewayRefreshAfter', () => {
   it.each([
     [0, 300_000],
     [60_000, 300_000],
     [300_000, 600_000],
     [1_200_000, 1_500_000],
   ])('after %d ms is %d ms', (ms, expected) => {
-    expect(gatewaySeesAt(ms)).toBe(expected)
+    expect(gatewayRefreshAfter(ms)).toBe(expected)
   })
 })

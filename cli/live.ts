@@ -1,104 +1,48 @@
-import { startScenarioEmulator, type LoadedScenario } from '../harness'
+import {
+  actionOf,
+  applyTimelineStep,
+  buildCheckerConfig,
+  buildCloudflareDevices,
+  buildScenarioCheckerOptions,
+  parseDurationMs,
+  startScenarioEmulator,
+  type LoadedScenario,
+  type StepTarget,
+} from '../harness'
 import { createSystemClock } from '../mock-workspace-one'
 import type { RunningMockServer } from '../mock-workspace-one/types'
 import {
+  ConfigError,
   PostureChecker,
   Poller,
   parseDuration,
   systemClock,
   validateCheckerConfig,
   type CheckerConfig,
-  type CloudflarePlatform,
   type PostureResult,
 } from '../posture-checker'
-import { credentialsFromSnapshot } from './credentials'
 import type { DemoOptions } from './demo'
 import { ExitCode, UsageError, errorMessage } from './errors'
-import { createPalette } from './format'
+import { createPalette, type Palette } from './format'
 import { colorEnabled, waitForShutdown, type CliIo } from './io'
 import { countResults, diffResults, formatChange, formatCounts, formatVerdictTable, indexResults } from './verdicts'
 
-const DEFAULT_INTERVAL = '5m'
-const DEFAULT_INTEGRATION_NAME = 'Workspace ONE'
-
-function cloudflarePlatform(ws1Platform: string | undefined): CloudflarePlatform {
-  switch (ws1Platform) {
-    case 'AppleOsX':
-      return 'mac'
-    case 'Apple':
-      return 'ios'
-    case 'Android':
-      return 'android'
-    case 'Linux':
-      return 'linux'
-    case 'ChromeBook':
-      return 'chromeos'
-    default:
-      return 'windows'
-  }
-}
-
 /**
- * Builds the checker config of a scenario for the live demo: the scenario's
- * integration, rules and Cloudflare devices (or the mirrored fleet), pointed
- * at the running emulator.
- * NOTE: this repeats part of the harness's own translation, which its public
- * entry does not export. The scenario's `checker` options, mirror overrides
- * and timeline are not applied here.
+ * Builds the checker config of a scenario for the live demo with the
+ * harness's own translation: the integration, rules and Cloudflare devices,
+ * including the mirrored fleet with its exceptions and overrides, pointed at
+ * the running emulator. `interval` replaces the integration's interval.
  */
-export async function liveCheckerConfig(
+export function liveCheckerConfig(
   scenario: LoadedScenario,
   server: RunningMockServer,
   interval: string | undefined,
-): Promise<CheckerConfig> {
-  const cloudflare = scenario.spec.cloudflare ?? {}
-  const integration = cloudflare.integration ?? {}
-  const credentials = credentialsFromSnapshot(server.emulator.snapshot())
-  const name = integration.name ?? DEFAULT_INTEGRATION_NAME
-
-  // Explicit Cloudflare devices first, then one per distinct serial of the fleet when mirrored.
-  const devices: Array<Record<string, unknown>> = (cloudflare.devices ?? []).map((device) => ({ ...device }))
-  if (cloudflare.mirror_fleet !== undefined && cloudflare.mirror_fleet !== false) {
-    const except = new Set(typeof cloudflare.mirror_fleet === 'object' ? (cloudflare.mirror_fleet.except ?? []) : [])
-    const seen = new Set<string>()
-    for (const record of server.tenant.listDevices()) {
-      const serial = record.serialNumber.trim()
-      if (serial === '' || except.has(record.serialNumber) || seen.has(serial.toUpperCase())) continue
-      seen.add(serial.toUpperCase())
-      devices.push({
-        device_id: `cf-${String(devices.length + 1).padStart(5, '0')}`,
-        serial_number: serial,
-        platform: cloudflarePlatform(record.platform),
-      })
-    }
-  }
-
-  const scenarioRules = cloudflare.rules ?? [
-    { name: 'Workspace ONE compliant', input: { compliance_status: 'compliant' as const } },
-  ]
-  const rules = scenarioRules.map((rule) => ({
-    type: 'workspace_one',
-    ...rule,
-    input: { connection_id: name, ...rule.input },
-  }))
-
-  // Validating the assembled object gives the typed config and names any key the scenario got wrong.
-  const raw = {
-    integration: {
-      name,
-      type: 'workspace_one',
-      interval: interval ?? integration.interval ?? DEFAULT_INTERVAL,
-      config: {
-        api_url: server.apiUrl,
-        auth_url: server.tokenUrl,
-        client_id: integration.config?.client_id ?? credentials?.clientId ?? '',
-        client_secret: integration.config?.client_secret ?? credentials?.clientSecret ?? '',
-      },
-    },
-    rules,
-    devices,
-  }
-  const validation = validateCheckerConfig(raw, { env: {} })
+): CheckerConfig {
+  const devices = buildCloudflareDevices(scenario.spec, server.tenant)
+  const built = buildCheckerConfig(scenario.spec, server, devices)
+  const config = interval === undefined ? built : { ...built, integration: { ...built.integration, interval } }
+  // Validating the built object names any key the scenario got wrong, such as a duplicate device_id.
+  const validation = validateCheckerConfig(config, { env: {} })
   if (!validation.ok) {
     throw new UsageError(
       `${scenario.file}: cannot build a live checker config from scenario "${scenario.name}".`,
@@ -106,6 +50,47 @@ export async function liveCheckerConfig(
     )
   }
   return validation.config
+}
+
+/** Builds the checker with the scenario's `checker` options on the real clock. */
+function createLiveChecker(scenario: LoadedScenario, config: CheckerConfig, logger: ReturnType<CliIo['createLogger']>): PostureChecker {
+  try {
+    return new PostureChecker(config, { ...buildScenarioCheckerOptions(scenario.spec), clock: systemClock, logger })
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    throw new UsageError(`${scenario.file}: invalid checker option in scenario "${scenario.name}": ${error.message}`)
+  }
+}
+
+/**
+ * Schedules the scenario's timeline on real timers: each step applies once
+ * its `at` has passed in wall time, counted from this call. Steps at 0 apply
+ * at once, before the first poll. Returns a function that cancels the steps
+ * not yet applied.
+ */
+function scheduleTimeline(target: StepTarget, io: CliIo, palette: Palette, logger: ReturnType<CliIo['createLogger']>): () => void {
+  const timers: NodeJS.Timeout[] = []
+  const steps = target.spec.timeline ?? []
+  steps.forEach((step, index) => {
+    const apply = (): void => {
+      const stamp = palette.dim(new Date().toISOString())
+      try {
+        const detail = applyTimelineStep(step, target)
+        io.stdout.write(`${stamp} ${palette.cyan(`step at ${step.at}: ${detail}`)}\n`)
+      } catch (error) {
+        const action = actionOf(step)
+        logger.error({ step: index, action, err: errorMessage(error) }, 'timeline step failed')
+        io.stderr.write(`timeline[${index}] at ${step.at}: ${action} failed: ${errorMessage(error)}\n`)
+      }
+    }
+    // The timeline is scheduled right at start, so each step waits its own offset.
+    const delayMs = parseDurationMs(step.at) ?? 0
+    if (delayMs <= 0) apply()
+    else timers.push(setTimeout(apply, delayMs))
+  })
+  return () => {
+    for (const timer of timers) clearTimeout(timer)
+  }
 }
 
 function liveHelp(server: RunningMockServer, results: PostureResult[]): string[] {
@@ -120,25 +105,41 @@ function liveHelp(server: RunningMockServer, results: PostureResult[]): string[]
   ]
 }
 
-/** Runs `ws1sim demo --live`: the scenario's emulator and a checker on the real clock until shutdown. */
+/**
+ * Runs `ws1sim demo --live`: the scenario's emulator and a checker with the
+ * scenario's options on the real clock, with its timeline steps applied at
+ * real elapsed time, until shutdown. The scenario's duration and
+ * expectations do not apply.
+ */
 export async function runLiveDemo(scenario: LoadedScenario, options: DemoOptions, io: CliIo): Promise<number> {
   const palette = createPalette(colorEnabled(io, io.stdout))
   const logger = io.createLogger(options.logLevel)
-  let intervalMs: number
-  try {
-    intervalMs = parseDuration(options.interval ?? scenario.spec.cloudflare?.integration?.interval ?? DEFAULT_INTERVAL)
-  } catch (error) {
-    throw new UsageError(`--interval: ${errorMessage(error)} Use a duration such as 30s, 5m or 1h.`)
+  let intervalOverrideMs: number | undefined
+  if (options.interval !== undefined) {
+    try {
+      intervalOverrideMs = parseDuration(options.interval)
+    } catch (error) {
+      throw new UsageError(`--interval: ${errorMessage(error)} Use a duration such as 30s, 5m or 1h.`)
+    }
   }
 
   const server = await startScenarioEmulator(scenario, { clock: createSystemClock(), logger })
+  let cancelTimeline = (): void => undefined
   try {
-    const config = await liveCheckerConfig(scenario, server, options.interval)
-    const checker = new PostureChecker(config, { clock: systemClock, logger })
+    const startMs = server.clock.now()
+    const config = liveCheckerConfig(scenario, server, options.interval)
+    const intervalMs = intervalOverrideMs ?? parseDuration(config.integration.interval)
+    const checker = createLiveChecker(scenario, config, logger)
     io.stdout.write(
       `${palette.bold(`ws1sim demo --live: ${scenario.name}`)}\n` +
         `  emulator ${server.apiUrl}, polling every ${config.integration.interval} on the real clock\n`,
     )
+    const stepCount = scenario.spec.timeline?.length ?? 0
+    if (stepCount > 0) {
+      io.stdout.write(`  timeline: ${stepCount} steps, each applied once its time has passed since start\n`)
+    }
+    const target: StepTarget = { spec: scenario.spec, server, clock: server.clock, startMs, config, checker, devices: config.devices }
+    cancelTimeline = scheduleTimeline(target, io, palette, logger)
 
     let previous = new Map<string, PostureResult>()
     let first = true
@@ -164,8 +165,10 @@ export async function runLiveDemo(scenario: LoadedScenario, options: DemoOptions
     })
     poller.start()
     await waitForShutdown(io.shutdown)
+    cancelTimeline()
     await poller.stop()
   } finally {
+    cancelTimeline()
     await server.close()
   }
   io.stdout.write('stopped\n')

@@ -50,3 +50,28 @@ expect:
 
 /** Invalid: a bad duration on line 2 and a misspelt key on line 3. */
 export const INVALID_SCENARIO = 'name: broken\nduration: soon\nfleet: { devicez: [] }\n'
+
+/**
+ * A mirrored fleet with an exception and an override, a checker option, a
+ * step at 0s that applies before the first poll and a step an hour later.
+ */
+export const LIVE_SCENARIO = `
+name: cli live options
+duration: 2h
+fleet:
+  devices:
+    - { serial: C02LIVE0001, platform: AppleOsX, policies: { Firewall: pass } }
+    - { serial: C02LIVE0002, platform: AppleOsX, policies: {} }
+    - { serial: C02LIVE0003, platform: AppleOsX, policies: { Firewall: pass } }
+cloudflare:
+  checker: { strict_unevaluated: true }
+  mirror_fleet:
+    except: [C02LIVE0003]
+    overrides:
+      - { serial: C02LIVE0001, device_id: live-first }
+timeline:
+  - at: 0s
+    set_policy: { serial: C02LIVE0001, policy: Firewall, result: fail }
+  - at: 1h
+    remove_device: { serial: C02LIVE0002 }
+`

@@ -1,4 +1,4 @@
-import type { RunEvent, ScenarioReport } from '../harness'
+import { gatewayRefreshAfter, type RunEvent, type ScenarioReport } from '../harness'
 import type { PostureResult } from '../posture-checker/types'
 import { formatDuration, formatOffset, plural, type Palette } from './format'
 import {
@@ -8,14 +8,6 @@ import {
   indexResults,
   type VerdictChange,
 } from './verdicts'
-
-/** Gateway refreshes its posture cache every 5 minutes, counted from virtual time zero. */
-const GATEWAY_REFRESH_MS = 5 * 60_000
-
-/** First Gateway cache refresh strictly after `ms`, the same rule the harness checks latency with. */
-export function gatewaySeesAt(ms: number): number {
-  return (Math.floor(ms / GATEWAY_REFRESH_MS) + 1) * GATEWAY_REFRESH_MS
-}
 
 // The first poll lists up to this many requests, so the reader sees the token
 // and the paging. Later polls list only token requests and non-2xx responses.
@@ -136,7 +128,7 @@ export function tellStory(events: readonly RunEvent[], palette: Palette): StoryS
             state.lines.push(`${indent}  ${palette.bold('changed:')} ${formatChange(change, palette)}`)
             state.lines.push(
               `${indent}    Access sees it now (${formatOffset(event.atMs)}), ` +
-                `Gateway at its next cache refresh (${formatOffset(gatewaySeesAt(event.atMs))})`,
+                `Gateway at its next cache refresh (${formatOffset(gatewayRefreshAfter(event.atMs))})`,
             )
           }
         }
@@ -166,7 +158,7 @@ export function summarize(report: ScenarioReport, state: StoryState, palette: Pa
       lines.push(`    ${formatChange(change, palette)}`)
       lines.push(
         `      seen by poll ${poll} at ${formatOffset(atMs)}${after}; ` +
-          `Access at ${formatOffset(atMs)}, Gateway at ${formatOffset(gatewaySeesAt(atMs))}`,
+          `Access at ${formatOffset(atMs)}, Gateway at ${formatOffset(gatewayRefreshAfter(atMs))}`,
       )
     }
   }

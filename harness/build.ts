@@ -12,7 +12,7 @@ import {
   DEFAULT_TENANT_NAME,
   clientsOf,
 } from './defaults'
-import type { DeviceSpec, FaultRule, FleetOptions, PolicySpec, TenantSpec } from '../mock-workspace-one/types'
+import type { DeviceSpec, FaultRule, FleetOptions, PolicySpec, TenantControl, TenantSpec } from '../mock-workspace-one/types'
 import type { CheckerConfig, CheckerOptions, CloudflareDevice, PostureRule } from '../posture-checker/types'
 import type { CheckerSection, DeviceEntry, FaultSpec, GenerateSection, ScenarioSpec } from './spec'
 
@@ -232,6 +232,12 @@ export function buildCheckerOptions(section: CheckerSection | undefined, tenantC
   return options
 }
 
+/** Checker options of a scenario: its `cloudflare.checker` section, the tenant code it may send, and its seed. */
+export function buildScenarioCheckerOptions(spec: ScenarioSpec): CheckerOptions {
+  const tenantCode = spec.tenant?.tenant_code ?? DEFAULT_TENANT_CODE
+  return { ...buildCheckerOptions(spec.cloudflare?.checker, tenantCode), seed: spec.seed ?? 1 }
+}
+
 /** Cloudflare platform of a Workspace ONE platform name. */
 export function cloudflarePlatformOf(ws1Platform: string | undefined): CloudflareDevice['platform'] {
   switch (ws1Platform) {
@@ -248,4 +254,44 @@ export function cloudflarePlatformOf(ws1Platform: string | undefined): Cloudflar
     default:
       return 'windows'
   }
+}
+
+/** Converts a scenario's Cloudflare device entry to the checker's shape. */
+export function toCloudflareDevice(spec: { device_id: string; serial_number: string | null; platform: CloudflareDevice['platform']; email?: string; name?: string }): CloudflareDevice {
+  const device: CloudflareDevice = { device_id: spec.device_id, serial_number: spec.serial_number, platform: spec.platform }
+  if (spec.email !== undefined) device.email = spec.email
+  if (spec.name !== undefined) device.name = spec.name
+  return device
+}
+
+/**
+ * Builds the Cloudflare (WARP) device list: the explicit devices, then with
+ * `mirror_fleet` one device per distinct trimmed serial of the tenant, in id
+ * order, with `except` and `overrides` applied.
+ */
+export function buildCloudflareDevices(spec: ScenarioSpec, tenant: Pick<TenantControl, 'listDevices'>): CloudflareDevice[] {
+  const devices = (spec.cloudflare?.devices ?? []).map(toCloudflareDevice)
+  const mirror = spec.cloudflare?.mirror_fleet
+  if (mirror === undefined || mirror === false) return devices
+  const except = new Set(typeof mirror === 'object' ? mirror.except ?? [] : [])
+  const overrides = typeof mirror === 'object' ? mirror.overrides ?? [] : []
+  const seen = new Set<string>()
+  let counter = 0
+  for (const record of tenant.listDevices()) {
+    const key = record.serialNumber.trim().toLowerCase()
+    if (key === '' || seen.has(key) || except.has(record.serialNumber) || except.has(record.serialNumber.trim())) continue
+    seen.add(key)
+    counter++
+    const device: CloudflareDevice = {
+      device_id: `cf-${String(counter).padStart(5, '0')}`,
+      serial_number: record.serialNumber.trim(),
+      platform: cloudflarePlatformOf(record.platform),
+    }
+    const override = overrides.find((candidate) => candidate.serial === record.serialNumber || candidate.serial === record.serialNumber.trim())
+    if (override?.device_id !== undefined) device.device_id = override.device_id
+    if (override?.serial_number !== undefined) device.serial_number = override.serial_number
+    if (override?.platform !== undefined) device.platform = override.platform
+    devices.push(device)
+  }
+  return devices
 }

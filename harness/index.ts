@@ -6,6 +6,16 @@
 export { loadScenarioFiles, type LoadedScenario } from './loader'
 export { formatScenarioError, validateScenarioText, type ScenarioError } from './validate'
 export { runScenario, runScenarios, startScenarioEmulator, type RunOptions } from './runner'
+export {
+  buildCheckerConfig,
+  buildCheckerOptions,
+  buildCloudflareDevices,
+  buildScenarioCheckerOptions,
+  cloudflarePlatformOf,
+  type IntegrationEndpoints,
+} from './build'
+export { gatewayRefreshAfter } from './expectations'
+export { actionOf, applyTimelineStep, type StepTarget } from './steps'
 export { selectShard } from './shard'
 export { reporters } from './reporters'
 export { VirtualClock, type ClockView } from './virtual-clock'

@@ -7,17 +7,18 @@
 import pino, { type Logger } from 'pino'
 import { stringify } from 'yaml'
 import { startMockServer } from '../mock-workspace-one'
-import type { DeviceSelector, JournalEntry, MockServerOptions, RunningMockServer, TenantControl } from '../mock-workspace-one/types'
+import type { JournalEntry, MockServerOptions, RunningMockServer } from '../mock-workspace-one/types'
 import { PostureChecker } from '../posture-checker'
-import type { CheckerConfig, CheckerOptions, CloudflareDevice, PollOutcome } from '../posture-checker/types'
-import { buildCheckerConfig, buildCheckerOptions, buildTenantSpec, cloudflarePlatformOf, toDeviceSpec, toFaultRule, toFullDeviceSpec } from './build'
-import { DEFAULT_INTERVAL, DEFAULT_START, DEFAULT_TENANT_CODE, clientsOf, readSearchExport, resolveImportPath } from './defaults'
+import type { CheckerOptions, PollOutcome } from '../posture-checker/types'
+import { buildCheckerConfig, buildCloudflareDevices, buildScenarioCheckerOptions, buildTenantSpec, toFaultRule } from './build'
+import { DEFAULT_INTERVAL, DEFAULT_START, readSearchExport, resolveImportPath } from './defaults'
 import { formatDurationMs, parseDurationMs } from './duration'
 import { evaluateExpectations } from './expectations'
 import type { LoadedScenario } from './loader'
 import type { PollRecord, RunEvent, RunReport, ScenarioReport } from './report'
 import { selectShard } from './shard'
-import type { DeviceSelectorSpec, ScenarioSpec, TimelineStep } from './spec'
+import type { ScenarioSpec } from './spec'
+import { actionOf, applyTimelineStep, type StepTarget } from './steps'
 import { formatScenarioError, validateScenarioText } from './validate'
 import { VirtualClock } from './virtual-clock'
 
@@ -34,15 +35,9 @@ const RUN_JOURNAL_SIZE = 200_000
 const DEFAULT_OVERRUN_LIMIT_MS = 86_400_000
 
 /** Mutable state of one run, shared by the poll loop and the timeline steps. */
-interface RunContext {
-  spec: ScenarioSpec
+interface RunContext extends StepTarget {
   file: string | undefined
-  server: RunningMockServer
   clock: VirtualClock
-  startMs: number
-  config: CheckerConfig
-  checker: PostureChecker
-  devices: CloudflareDevice[]
   polls: PollRecord[]
   errors: string[]
   lastSeq: number
@@ -89,14 +84,13 @@ export async function runScenario(scenario: LoadedScenario | ScenarioSpec, optio
 
   try {
     server = await startScenarioServer(spec, file, { clock: clock.serverView(), logger, journalSize: RUN_JOURNAL_SIZE })
-    const devices = buildCloudflareDevices(spec, server)
+    const devices = buildCloudflareDevices(spec, server.tenant)
     const config = buildCheckerConfig(spec, server, devices)
     const checkerOptions: CheckerOptions = {
-      ...buildCheckerOptions(spec.cloudflare?.checker, spec.tenant?.tenant_code ?? DEFAULT_TENANT_CODE),
+      ...buildScenarioCheckerOptions(spec),
       clock,
       fetch: clock.trackFetch((input, init) => globalThis.fetch(input, init)),
       logger,
-      seed: spec.seed ?? 1,
     }
     context = {
       spec,
@@ -148,7 +142,7 @@ async function drive(context: RunContext, durationMs: number, intervalMs: number
   context.spec.timeline?.forEach((step, index) => {
     clock.at(startMs + (parseDurationMs(step.at) ?? 0), () => {
       try {
-        const detail = applyStep(step, context)
+        const detail = applyTimelineStep(step, context)
         context.emit({ type: 'step', atMs: clock.now() - startMs, index, action: actionOf(step), detail })
       } catch (error) {
         context.errors.push(`timeline[${index}] at ${step.at}: ${actionOf(step)} failed: ${(error as Error).message}`)
@@ -241,153 +235,6 @@ function emitRequest(emit: (event: RunEvent) => void, entry: JournalEntry, poll:
   }
 }
 
-const ACTIONS = [
-  'set_policy', 'update_device', 'unenroll', 'reenroll', 'add_device', 'remove_device', 'rotate_secret',
-  'disable_client', 'enable_client', 'revoke_tokens', 'set_tenant_code', 'add_fault', 'remove_fault',
-  'clear_faults', 'cloudflare_devices',
-] as const
-
-function actionOf(step: TimelineStep): string {
-  return ACTIONS.find((action) => step[action] !== undefined) ?? 'none'
-}
-
-function selectorOf(spec: DeviceSelectorSpec): DeviceSelector {
-  if (spec.id !== undefined) return { id: spec.id }
-  if (spec.uuid !== undefined) return { uuid: spec.uuid }
-  return { serialNumber: spec.serial ?? '' }
-}
-
-function describeSelector(spec: DeviceSelectorSpec): string {
-  if (spec.id !== undefined) return `id ${spec.id}`
-  if (spec.uuid !== undefined) return `uuid ${spec.uuid}`
-  return `serial ${JSON.stringify(spec.serial)}`
-}
-
-/** Applies one timeline step; returns a short description for events. */
-function applyStep(step: TimelineStep, context: RunContext): string {
-  const detail = applyDeviceStep(step, context) ?? applyCredentialStep(step, context)
-  if (detail !== undefined) return detail
-
-  const emulator = context.server.emulator
-  if (step.add_fault) {
-    const id = emulator.addFault(toFaultRule(step.add_fault, context.startMs))
-    return `fault ${id} added (${step.add_fault.effect.type})`
-  }
-  if (step.remove_fault !== undefined) {
-    emulator.removeFault(step.remove_fault)
-    return `fault ${step.remove_fault} removed`
-  }
-  if (step.clear_faults) {
-    emulator.clearFaults()
-    return 'faults cleared'
-  }
-  if (step.cloudflare_devices) return changeCloudflareDevices(step.cloudflare_devices, context)
-  throw new Error('the step has no action')
-}
-
-/** Applies a step that changes a Workspace ONE device record; undefined for other steps. */
-function applyDeviceStep(step: TimelineStep, context: RunContext): string | undefined {
-  const tenant = context.server.tenant
-  const now = context.clock.now()
-  if (step.set_policy) {
-    const { policy, result } = step.set_policy
-    const change = result === 'pending' ? { pending: true } : { compliant: result === 'pass', pending: false }
-    tenant.setPolicy(selectorOf(step.set_policy), policy, change)
-    return `${describeSelector(step.set_policy)}: ${policy} -> ${result}`
-  }
-  if (step.update_device) {
-    tenant.updateDevice(selectorOf(step.update_device), toDeviceSpec(step.update_device.set, now))
-    return `${describeSelector(step.update_device)} updated`
-  }
-  if (step.unenroll) {
-    tenant.unenroll(selectorOf(step.unenroll))
-    return `${describeSelector(step.unenroll)} unenrolled`
-  }
-  if (step.reenroll) {
-    const patch = step.reenroll.set ? toDeviceSpec(step.reenroll.set, now) : undefined
-    const created = tenant.reenroll(selectorOf(step.reenroll), patch)
-    return `${describeSelector(step.reenroll)} re-enrolled as id ${created.id}`
-  }
-  if (step.add_device) {
-    const created = tenant.addDevice(toFullDeviceSpec(step.add_device, now))
-    return `added serial ${JSON.stringify(step.add_device.serial)} as id ${created.id}`
-  }
-  if (step.remove_device) {
-    tenant.removeDevice(selectorOf(step.remove_device))
-    return `${describeSelector(step.remove_device)} removed`
-  }
-  return undefined
-}
-
-/** Applies a step that changes OAuth clients or the tenant code; undefined for other steps. */
-function applyCredentialStep(step: TimelineStep, context: RunContext): string | undefined {
-  const tenant = context.server.tenant
-  const defaultClient = clientsOf(context.spec)[0]?.client_id ?? ''
-  if (step.rotate_secret) return rotateSecret(step.rotate_secret, tenant, context, defaultClient)
-  if (step.disable_client) {
-    const clientId = step.disable_client.client_id ?? defaultClient
-    tenant.disableClient(clientId)
-    return `client ${clientId} disabled`
-  }
-  if (step.enable_client) {
-    const clientId = step.enable_client.client_id ?? defaultClient
-    tenant.enableClient(clientId)
-    return `client ${clientId} enabled`
-  }
-  if (step.revoke_tokens) {
-    const clientId = step.revoke_tokens.client_id ?? defaultClient
-    tenant.revokeTokens(clientId)
-    return `tokens of ${clientId} revoked`
-  }
-  if (step.set_tenant_code !== undefined) {
-    tenant.setTenantCode(step.set_tenant_code)
-    return 'tenant code changed'
-  }
-  return undefined
-}
-
-function rotateSecret(
-  step: NonNullable<TimelineStep['rotate_secret']>,
-  tenant: TenantControl,
-  context: RunContext,
-  defaultClient: string,
-): string {
-  const clientId = step.client_id ?? defaultClient
-  const secret = tenant.rotateSecret(clientId, step.new_secret)
-  if (!step.update_integration) return `secret of ${clientId} rotated; the integration keeps the old secret`
-  const current = context.config.integration
-  const integration = { ...current, config: { ...current.config, client_secret: secret } }
-  // The checker keeps its published results, so carried results and their expiration continue.
-  context.checker.updateIntegration(integration, { env: {} })
-  context.config = { ...context.config, integration }
-  return `secret of ${clientId} rotated and the integration updated`
-}
-
-function changeCloudflareDevices(change: NonNullable<TimelineStep['cloudflare_devices']>, context: RunContext): string {
-  const removed = new Set(change.remove ?? [])
-  let devices = context.devices.filter((device) => !removed.has(device.device_id))
-  for (const update of change.update ?? []) {
-    const index = devices.findIndex((device) => device.device_id === update.device_id)
-    const current = devices[index]
-    if (current === undefined) throw new Error(`no Cloudflare device has device_id ${JSON.stringify(update.device_id)}`)
-    const next: CloudflareDevice = { ...current }
-    if (update.serial_number !== undefined) next.serial_number = update.serial_number
-    if (update.platform !== undefined) next.platform = update.platform
-    devices[index] = next
-  }
-  devices = [...devices, ...(change.add ?? []).map(toCloudflareDevice)]
-  context.devices = devices
-  context.checker.setDevices(devices)
-  return `Cloudflare device list now has ${devices.length} devices`
-}
-
-function toCloudflareDevice(spec: { device_id: string; serial_number: string | null; platform: CloudflareDevice['platform']; email?: string; name?: string }): CloudflareDevice {
-  const device: CloudflareDevice = { device_id: spec.device_id, serial_number: spec.serial_number, platform: spec.platform }
-  if (spec.email !== undefined) device.email = spec.email
-  if (spec.name !== undefined) device.name = spec.name
-  return device
-}
-
 /** Starts the emulator with the scenario's tenant, fleet, imports and initial faults. */
 async function startScenarioServer(
   spec: ScenarioSpec,
@@ -422,34 +269,6 @@ export async function startScenarioEmulator(
   options: Pick<MockServerOptions, 'clock' | 'logger' | 'host' | 'port' | 'adminToken' | 'tls' | 'journalSize'> = {},
 ): Promise<RunningMockServer> {
   return startScenarioServer(scenario.spec, scenario.file, options)
-}
-
-/** Builds the Cloudflare device list: explicit devices, then the mirrored fleet. */
-function buildCloudflareDevices(spec: ScenarioSpec, server: RunningMockServer): CloudflareDevice[] {
-  const devices = (spec.cloudflare?.devices ?? []).map(toCloudflareDevice)
-  const mirror = spec.cloudflare?.mirror_fleet
-  if (mirror === undefined || mirror === false) return devices
-  const except = new Set(typeof mirror === 'object' ? mirror.except ?? [] : [])
-  const overrides = typeof mirror === 'object' ? mirror.overrides ?? [] : []
-  const seen = new Set<string>()
-  let counter = 0
-  for (const record of server.tenant.listDevices()) {
-    const key = record.serialNumber.trim().toLowerCase()
-    if (key === '' || seen.has(key) || except.has(record.serialNumber) || except.has(record.serialNumber.trim())) continue
-    seen.add(key)
-    counter++
-    const device: CloudflareDevice = {
-      device_id: `cf-${String(counter).padStart(5, '0')}`,
-      serial_number: record.serialNumber.trim(),
-      platform: cloudflarePlatformOf(record.platform),
-    }
-    const override = overrides.find((candidate) => candidate.serial === record.serialNumber || candidate.serial === record.serialNumber.trim())
-    if (override?.device_id !== undefined) device.device_id = override.device_id
-    if (override?.serial_number !== undefined) device.serial_number = override.serial_number
-    if (override?.platform !== undefined) device.platform = override.platform
-    devices.push(device)
-  }
-  return devices
 }
 
 /** Runs many scenarios one after another, optionally one shard and those whose name contains `grep`. */
