@@ -63,13 +63,16 @@ export function createMockServer(options: CreateMockServerOptions = {}): {
 /** Length of the `/api` mount path. */
 const API_PREFIX_LENGTH = 4
 const SLASH = 0x2f
+const QUESTION_MARK = 0x3f
 
 /**
  * Creates the first middleware, which hands `/API` requests and token POSTs
  * straight to their handlers. Each router layer costs time on every request,
  * and these two are the hot paths. For `/API` it rewrites `req.url` and
  * `req.baseUrl` as `app.use('/api', ...)` does, and restores them before
- * passing an error on. Every other request goes to the routers after it.
+ * passing an error on. It reads the raw URL, not `req.path`, to skip a URL
+ * parse. Every other request, including a token path with a query or a
+ * trailing slash, goes to the routers after it.
  */
 function createHotPathDispatcher(
   handleApi: ReturnType<typeof createApiHandler>,
@@ -77,13 +80,7 @@ function createHotPathDispatcher(
 ) {
   return function dispatchHotPath(req: Request, res: Response, next: NextFunction): void {
     const url = req.url
-    // Absolute-form and other unusual targets take the routers' slower, general path.
-    if (url.charCodeAt(0) !== SLASH || url.charCodeAt(1) === SLASH) {
-      next()
-      return
-    }
-    const path = req.path.toLowerCase()
-    if (path.startsWith('/api') && (path.length === API_PREFIX_LENGTH || path.charCodeAt(API_PREFIX_LENGTH) === SLASH)) {
+    if (isApiUrl(url)) {
       const parentBaseUrl = req.baseUrl
       const below = url.slice(API_PREFIX_LENGTH)
       req.baseUrl = parentBaseUrl + url.slice(0, API_PREFIX_LENGTH)
@@ -96,12 +93,29 @@ function createHotPathDispatcher(
       handleApi(req, res, passOn).catch(passOn)
       return
     }
-    if (req.method === 'POST' && TOKEN_PATHS.includes(path)) {
+    if (req.method === 'POST' && isTokenUrl(url)) {
       handleTokenRequest(req, res).catch(next)
       return
     }
     next()
   }
+}
+
+/** Whether a request target is `/api`, in any letter case, alone or followed by `/` or a query. */
+function isApiUrl(url: string): boolean {
+  if (url.charCodeAt(0) !== SLASH) return false
+  const after = url.charCodeAt(API_PREFIX_LENGTH)
+  // charCodeAt past the end returns NaN, so NaN means the target is `/api` alone.
+  if (!(Number.isNaN(after) || after === SLASH || after === QUESTION_MARK)) return false
+  return url.slice(1, API_PREFIX_LENGTH).toLowerCase() === 'api'
+}
+
+/** Whether a request target is exactly one of the token paths, in any letter case. */
+function isTokenUrl(url: string): boolean {
+  for (const path of TOKEN_PATHS) {
+    if (url.length === path.length && url.toLowerCase() === path) return true
+  }
+  return false
 }
 
 /**
