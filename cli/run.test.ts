@@ -74,6 +74,13 @@ describe('run', () => {
     const lines = (await readFile(path.join(tmp, 'results.ndjson'), 'utf8')).trimEnd().split('\n')
     expect(lines.length).toBeGreaterThan(0)
     for (const line of lines) expect(JSON.parse(line)).toHaveProperty('PostureCheckType', 'workspace_one')
+    const sources = new Set(
+      lines.map((line) => {
+        const parsed = JSON.parse(line) as { scenario: string; scenarioFile: string }
+        return `${parsed.scenarioFile}: ${parsed.scenario}`
+      }),
+    )
+    expect([...sources].sort()).toEqual(['good/flip.yaml: cli flag flip', 'good/passing.yaml: cli passing scenario'])
   })
 
   it('runs only the selected shard', async () => {

@@ -99,4 +99,20 @@ describe('reporters', () => {
     expect(lines).toHaveLength(6)
     expect(JSON.parse(lines[0] as string)).toMatchObject({ DeviceID: 'd-1', PostureCheckType: 'workspace_one' })
   })
+
+  test('NDJSON lines name their scenario', () => {
+    const lines = resultsNdjsonReporter(report).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
+
+    const sources = lines.map((line) => [line['scenario'], line['scenarioFile'], line['DeviceID']])
+    expect(sources).toEqual([
+      ['passes', 'scenarios/a.yaml', 'd-1'],
+      ['passes', 'scenarios/a.yaml', 'd-2'],
+      ['fails', 'scenarios/a.yaml', 'd-1'],
+      ['fails', 'scenarios/a.yaml', 'd-2'],
+      ['crashes', 'scenarios/b.yaml', 'd-1'],
+      ['crashes', 'scenarios/b.yaml', 'd-2'],
+    ])
+    // The source fields follow the result's own keys, so Cloudflare's log fields stay first.
+    expect(Object.keys(lines[0] ?? {}).slice(-3)).toEqual(['poll', 'scenario', 'scenarioFile'])
+  })
 })

@@ -130,10 +130,17 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(3)
 }
 
-/** Formats every posture result of every poll as one JSON object a line, in run order. */
+/**
+ * Formats every posture result of every poll as one JSON object a line, in
+ * run order. Each line ends with `scenario` (the name) and `scenarioFile`, so
+ * results of several scenarios in one file stay distinguishable.
+ */
 export function resultsNdjsonReporter(report: RunReport): string {
   return report.scenarios
-    .flatMap((scenario) => scenario.polls.map((poll) => toNdjson(poll.outcome.results)))
+    .flatMap((scenario) => {
+      const source = { scenario: scenario.name, scenarioFile: scenario.file }
+      return scenario.polls.map((poll) => toNdjson(poll.outcome.results, source))
+    })
     .filter((text) => text.length > 0)
     .map((text) => (text.endsWith('\n') ? text : `${text}\n`))
     .join('')

@@ -33,16 +33,18 @@ const RESULT_KEYS: ReadonlyArray<keyof PostureResult> = [
 
 /**
  * Serialises results as NDJSON: one JSON object per line in a fixed key
- * order, each line ending in "\n". Optional fields that are unset are left out.
+ * order, each line ending in "\n". Optional fields that are unset are left
+ * out. `extraFields` are added to every line after the result's own keys,
+ * for example the scenario a result came from.
  */
-export function toNdjson(results: PostureResult[]): string {
+export function toNdjson(results: PostureResult[], extraFields: Record<string, unknown> = {}): string {
   return results
     .map((result) => {
       const ordered: Record<string, unknown> = {}
       for (const key of RESULT_KEYS) {
         if (result[key] !== undefined) ordered[key] = result[key]
       }
-      return `${JSON.stringify(ordered)}\n`
+      return `${JSON.stringify({ ...ordered, ...extraFields })}\n`
     })
     .join('')
 }
