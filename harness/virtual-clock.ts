@@ -19,6 +19,16 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? Object.assign(new Error('The operation was aborted'), { name: 'AbortError' })
 }
 
+/** A byte stream that yields `bytes` as one chunk, without copying them. */
+function singleChunkStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (bytes.byteLength > 0) controller.enqueue(bytes)
+      controller.close()
+    },
+  })
+}
+
 /** Binary min-heap of timers ordered by (time, seq). */
 class TimerQueue {
   private readonly heap: Timer[] = []
@@ -170,9 +180,11 @@ export class VirtualClock implements ClockView {
       this.changeInFlight(1)
       try {
         const response = await inner(input, init)
-        const body = await response.arrayBuffer()
-        const hasBody = body.byteLength > 0 || ![101, 204, 205, 304].includes(response.status)
-        return new Response(hasBody ? body : null, {
+        const bytes = new Uint8Array(await response.arrayBuffer())
+        const hasBody = bytes.byteLength > 0 || ![101, 204, 205, 304].includes(response.status)
+        // A stream of the one buffer: an ArrayBuffer body would be copied once more by the Response constructor.
+        const body = hasBody ? singleChunkStream(bytes) : null
+        return new Response(body, {
           status: response.status,
           statusText: response.statusText,
           headers: response.headers,
