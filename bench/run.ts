@@ -4,6 +4,7 @@
  *
  *   node dist/bench/run.js [--quick] [--only NAME[,NAME]] [--runs N] [--out FILE]
  */
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -110,7 +111,18 @@ function renderSection(measure: Measure, body: string, targets: TargetCheck[], s
   ].join('\n')
 }
 
-function renderMachine(machine: MachineInfo): string {
+/** Returns the short commit id of HEAD and whether the work tree has changes, or null outside git. */
+function describeCommit(repoRoot: string): string | null {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' })
+  if (head.status !== 0) {
+    return null
+  }
+  const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, encoding: 'utf8' })
+  const dirty = status.status === 0 && status.stdout.trim() !== ''
+  return `${head.stdout.trim()}${dirty ? ' plus uncommitted changes' : ''}`
+}
+
+function renderMachine(machine: MachineInfo, commit: string | null): string {
   return table(
     ['property', 'value'],
     [
@@ -120,11 +132,12 @@ function renderMachine(machine: MachineInfo): string {
       ['OS', machine.os],
       ['Java (WireMock)', machine.javaVersion ?? 'not installed'],
       ['pinning', canPin() ? 'taskset: servers on core 0, load generators on core 1' : 'none (taskset missing or fewer than 2 cores)'],
+      ['code measured', commit === null ? 'unknown (not a git checkout)' : `commit ${commit}, as built into dist/ when the run started`],
     ],
   )
 }
 
-function renderDocument(machine: MachineInfo, sections: Map<string, string>): string {
+function renderDocument(machine: MachineInfo, commit: string | null, sections: Map<string, string>): string {
   const targets = MEASURES.flatMap((measure) => {
     const section = sections.get(measure.id)
     return section === undefined ? [] : targetsOf(section)
@@ -146,7 +159,7 @@ function renderDocument(machine: MachineInfo, sections: Map<string, string>): st
     '',
     '## Machine',
     '',
-    renderMachine(machine),
+    renderMachine(machine, commit),
     '',
     '## Targets',
     '',
@@ -180,6 +193,7 @@ async function main(): Promise<void> {
   const outFile = path.resolve(repoRoot, options.out ?? (options.quick ? '.bench-cache/BENCHMARKS.quick.md' : 'BENCHMARKS.md'))
   const selected = MEASURES.filter((measure) => options.only === undefined || options.only.includes(measure.id))
   const machine = describeMachine()
+  const commit = describeCommit(repoRoot)
 
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'ws1sim-bench-'))
   const context: MeasureContext = {
@@ -214,7 +228,7 @@ async function main(): Promise<void> {
   }
 
   mkdirSync(path.dirname(outFile), { recursive: true })
-  writeFileSync(outFile, renderDocument(machine, sections))
+  writeFileSync(outFile, renderDocument(machine, commit, sections))
   logger.info({ file: outFile, failedMeasures: failed }, 'benchmark report written')
   if (failed > 0) {
     process.exitCode = 1

@@ -1,14 +1,23 @@
 /**
  * Checker child process: matches and evaluates N Cloudflare devices against
- * N Workspace ONE records through the checker's public API. The pages come
- * from a real emulator once, then an in-memory `fetch` serves them, so the
- * timed poll does no socket I/O. Prints one JSON line.
+ * N Workspace ONE records through the checker's public API, both as a whole
+ * poll and through the pure `evaluateDevices`. The pages come from a real
+ * emulator once, then an in-memory `fetch` serves them, so the timed poll
+ * does no socket I/O. Prints one JSON line.
  *
  * Usage: node checker-worker.js COUNT SEED
  */
 import pino from 'pino'
 import { startMockServer } from '../../mock-workspace-one'
-import { PostureChecker, type CheckerConfig, type CloudflareDevice, type CloudflarePlatform } from '../../posture-checker'
+import {
+  evaluateDevices,
+  PostureChecker,
+  readWs1Record,
+  type CheckerConfig,
+  type CloudflareDevice,
+  type CloudflarePlatform,
+  type Ws1Record,
+} from '../../posture-checker'
 import { profileIfRequested } from '../lib/profile'
 
 export interface CheckerRunResult {
@@ -22,6 +31,11 @@ export interface CheckerRunResult {
   pollMs: number
   /** JSON.parse of every page body once, in the same process. */
   parseMs: number
+  /** readWs1Record over every parsed row. */
+  readMs: number
+  /** evaluateDevices (matching and evaluation) over every record, after one untimed call. */
+  evaluateMs: number
+  evaluateResults: number
   results: number
   passed: number
   complete: boolean
@@ -146,15 +160,34 @@ async function main(): Promise<void> {
   const firstPollMs = Number(process.hrtime.bigint() - started) / 1e6
 
   started = process.hrtime.bigint()
-  const outcome = await profileIfRequested(() => checker.poll())
+  const outcome = await checker.poll()
   const pollMs = Number(process.hrtime.bigint() - started) / 1e6
 
   started = process.hrtime.bigint()
-  let parsedRecords = 0
+  const parsedPages: Array<{ Devices: unknown[] }> = []
   for (const body of pages) {
-    parsedRecords += (JSON.parse(body) as { Devices: unknown[] }).Devices.length
+    parsedPages.push(JSON.parse(body) as { Devices: unknown[] })
   }
   const parseMs = Number(process.hrtime.bigint() - started) / 1e6
+  const parsedRecords = parsedPages.reduce((sum, page) => sum + page.Devices.length, 0)
+
+  started = process.hrtime.bigint()
+  const records: Ws1Record[] = []
+  for (const page of parsedPages) {
+    for (const row of page.Devices) {
+      const record = readWs1Record(row)
+      if (record !== undefined) {
+        records.push(record)
+      }
+    }
+  }
+  const readMs = Number(process.hrtime.bigint() - started) / 1e6
+
+  const now = Date.now()
+  evaluateDevices(records, devices, config.rules, {}, now)
+  started = process.hrtime.bigint()
+  const evaluated = await profileIfRequested(async () => evaluateDevices(records, devices, config.rules, {}, now))
+  const evaluateMs = Number(process.hrtime.bigint() - started) / 1e6
 
   const result: CheckerRunResult = {
     records: parsedRecords,
@@ -164,6 +197,9 @@ async function main(): Promise<void> {
     firstPollMs,
     pollMs,
     parseMs,
+    readMs,
+    evaluateMs,
+    evaluateResults: evaluated.length,
     results: outcome.results.length,
     passed: outcome.results.filter((posture) => posture.PostureEvaluatedResult).length,
     complete: outcome.complete,
