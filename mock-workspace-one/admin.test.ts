@@ -130,6 +130,29 @@ describe('control API', () => {
     expect(bad.body.message).toContain('"soon"')
   })
 
+  it('rejects an out-of-range clock time unchanged', async () => {
+    const { app, clock } = setup()
+    for (const now of [1e20, -1, '+275760-09-13T00:00:01Z', '10000-01-01T00:00:00Z']) {
+      const response = await request(app).put('/__admin/clock').send({ now })
+      expect(response.status).toBe(400)
+      expect(response.body.error).toBe('invalid_field')
+      expect(response.body.message).toContain('"now"')
+      expect(clock.now()).toBe(START)
+    }
+    const read = await request(app).get('/__admin/clock')
+    expect(read.status).toBe(200)
+    expect(read.body.now).toBe(START)
+  })
+
+  it('rejects an advance past year 9999', async () => {
+    const { app, clock } = setup()
+    const response = await request(app).post('/__admin/clock/advance').send({ by: 1e20 })
+    expect(response.status).toBe(400)
+    expect(response.body.error).toBe('invalid_field')
+    expect(response.body.message).toContain('"by"')
+    expect(clock.now()).toBe(START)
+  })
+
   it('reports a clock it cannot move with 409', async () => {
     const fixed: Clock = { now: () => START, sleep: () => Promise.resolve() }
     const { app } = setup({ clock: fixed })

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
-import { isSettableClock, parseDuration, parseInstant } from './clock'
+import { isInstantInRange, isSettableClock, parseDuration, parseInstant } from './clock'
 import type { Emulator } from './emulator'
 import { AdminError, describeRequestError } from './errors'
 import { isPlainObject } from './faults'
@@ -135,7 +135,7 @@ export function createAdminRouter(emulator: Emulator): Router {
         throw new AdminError(
           400,
           'invalid_field',
-          `Field "now" is ${JSON.stringify(body['now'])}; give an ISO 8601 date-time or epoch milliseconds.`,
+          `Field "now" is ${JSON.stringify(body['now'])}; give an ISO 8601 date-time or epoch milliseconds from 1970 to 9999.`,
         )
       }
       clock.set(now)
@@ -153,6 +153,13 @@ export function createAdminRouter(emulator: Emulator): Router {
           400,
           'invalid_field',
           `Field "by" is ${JSON.stringify(body['by'])}; give a duration such as "90m", "2h", "30s", "1d" or milliseconds.`,
+        )
+      }
+      if (!isInstantInRange(clock.now() + by)) {
+        throw new AdminError(
+          400,
+          'invalid_field',
+          `Field "by" is ${JSON.stringify(body['by'])}, which moves the clock past 9999-12-31; give a shorter duration.`,
         )
       }
       clock.advance(by)
@@ -558,7 +565,7 @@ function journalFilterOf(req: Request): JournalFilter {
       throw new AdminError(
         400,
         'invalid_field',
-        `Query parameter "${name}" is "${raw}"; give an ISO 8601 date-time or epoch milliseconds.`,
+        `Query parameter "${name}" is "${raw}"; give an ISO 8601 date-time or epoch milliseconds from 1970 to 9999.`,
       )
     }
     filter[name] = instant

@@ -30,6 +30,14 @@ describe('parseInstant', () => {
     expect(parseInstant(42)).toBe(42)
   })
 
+  it('rejects instants outside 1970 to 9999', () => {
+    expect(parseInstant(1e20)).toBeUndefined()
+    expect(parseInstant(-1)).toBeUndefined()
+    expect(parseInstant('100000000000000000000')).toBeUndefined()
+    expect(parseInstant('1969-12-31T23:59:59Z')).toBeUndefined()
+    expect(parseInstant('9999-12-31T23:59:59.999Z')).toBe(Date.UTC(9999, 11, 31, 23, 59, 59, 999))
+  })
+
   it('rejects text that is no date', () => {
     expect(parseInstant('yesterday')).toBeUndefined()
     expect(parseInstant('')).toBeUndefined()

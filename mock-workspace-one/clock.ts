@@ -121,8 +121,26 @@ export function parseDuration(value: unknown): number | undefined {
   return total
 }
 
-/** Parses an ISO 8601 date-time or epoch milliseconds. Returns undefined when invalid. */
+/** Earliest instant the emulator accepts: 1970-01-01T00:00:00.000Z. */
+export const MIN_INSTANT_MS = 0
+/** Latest instant the emulator accepts: 9999-12-31T23:59:59.999Z, the last date with a four-digit year. */
+export const MAX_INSTANT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+
+/** Returns whether epoch milliseconds `ms` fall in the years 1970 to 9999. */
+export function isInstantInRange(ms: number): boolean {
+  return ms >= MIN_INSTANT_MS && ms <= MAX_INSTANT_MS
+}
+
+/**
+ * Parses an ISO 8601 date-time or epoch milliseconds. Returns undefined when
+ * the value is invalid or outside the years 1970 to 9999.
+ */
 export function parseInstant(value: unknown): number | undefined {
+  const ms = parseAnyInstant(value)
+  return ms !== undefined && isInstantInRange(ms) ? ms : undefined
+}
+
+function parseAnyInstant(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined
   if (typeof value !== 'string' || value.trim() === '') return undefined
   const text = value.trim()
