@@ -90,7 +90,14 @@ function createHotPathDispatcher(
         req.url = url
         next(error)
       }
-      handleApi(req, res, passOn).catch(passOn)
+      let pending: Promise<void> | undefined
+      try {
+        pending = handleApi(req, res, passOn)
+      } catch (error) {
+        passOn(error)
+        return
+      }
+      pending?.catch(passOn)
       return
     }
     if (req.method === 'POST' && isTokenUrl(url)) {

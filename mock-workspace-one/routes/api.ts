@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express'
 import type { Emulator } from '../emulator'
 import { ApiError, UNKNOWN_ROUTE_HTML, ws1ErrorBody } from '../errors'
-import { HTML_CONTENT_TYPE, JSON_CONTENT_TYPE } from '../headers'
+import { HTML_CONTENT_TYPE, JSON_CONTENT_TYPE, type VersionHeaders } from '../headers'
 import { parseBasicAuth, parseBearer, type TokenCheck } from '../oauth'
 import type { Tenant } from '../tenant'
 import type { FaultRule, InvalidTokenResponse } from '../types'
@@ -43,80 +43,127 @@ export function createApiHandler(
 ) {
   const parseJson = express.json({ limit: '1mb', type: () => true, strict: false })
 
-  return async function handleApi(req: Request, res: Response, next: NextFunction): Promise<void> {
+  /**
+   * Serves one request. Without fault rules, a JSON body or an asynchronous
+   * route handler, it runs to the response in one synchronous call and
+   * returns undefined, because a promise per request costs time on the hot
+   * path. Otherwise it returns a promise that settles once the response is
+   * sent; the promise does not reject, because errors become responses.
+   */
+  return function handleApi(req: Request, res: Response, next: NextFunction): Promise<void> | undefined {
     const exchange = startExchange(emulator, req, res)
-    try {
-      const match = matchRoute(routes, req.method, req.path)
-      if (match.kind === 'not-found') {
-        sendRaw(emulator, exchange, 404, UNKNOWN_ROUTE_BODY, HTML_CONTENT_TYPE, false)
-        return
-      }
-      if (match.kind === 'method-not-allowed') {
-        res.setHeader('allow', match.allowed.join(', '))
-        throw new ApiError(
-          405,
-          405,
-          `The requested resource does not support http method '${req.method}'; use ${match.allowed.join(' or ')}.`,
-        )
-      }
-      const { route, params } = match
-      exchange.version = versionHeadersFor(route, requestedVersion(req.headers.accept))
-
-      let credentials = readCredentials(emulator, exchange)
-      const fired = emulator.faults.size === 0 ? [] : evaluateFaults(emulator, exchange)
-      for (const rule of fired) {
-        if (!isPreFault(rule.effect)) continue
-        exchange.faultId ??= rule.id
-        await applyPreFault(emulator, exchange, rule.effect, credentials)
-      }
-      if (fired.some((rule) => rule.effect.type === 'expire-token')) {
-        credentials = readCredentials(emulator, exchange)
-      }
-      const terminal = fired.find((rule) => !isPreFault(rule.effect) && !isBodyFault(rule.effect))
-      if (terminal !== undefined) {
-        exchange.faultId = terminal.id
-        exchange.rateLimit = exchange.tenant?.rateLimiter.peek(exchange.now)
-        sendTerminalFault(emulator, exchange, terminal.effect)
-        return
-      }
-
-      const tenant = authenticate(emulator, exchange, credentials)
-      if (tenant === undefined) return
-      const decision = tenant.rateLimiter.consume(exchange.now)
-      exchange.rateLimit = decision.headers
-      if (!decision.allowed) {
-        exchange.retryAfter = String(decision.retryAfterSeconds)
-        res.setHeader('retry-after', exchange.retryAfter)
-        throw new ApiError(429, 429, `${decision.message} Retry after ${decision.retryAfterSeconds} seconds.`)
-      }
-
-      const body = route.jsonBody === true ? await readJsonBody(parseJson, req, res) : undefined
-      const context: RouteContext = {
-        req,
-        tenant,
-        query: exchange.query,
-        queryLower: exchange.queryLower,
-        params,
-        version: Number(exchange.version.served.slice(1)),
-        baseUrl: `${options.tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}/API`,
-      }
-      // Awaiting only a real promise lets a synchronous handler's response go out in this tick.
-      const handled = route.handle(context, body)
-      let result: ApiResult = handled instanceof Promise ? await handled : handled
-      const bodyFault = fired.find((rule) => isBodyFault(rule.effect))
-      if (bodyFault !== undefined) {
-        exchange.faultId = bodyFault.id
-        const rewritten = applyBodyFault(emulator, exchange, bodyFault.effect, result)
-        if (rewritten === undefined) return
-        result = rewritten
-      }
-      sendResult(emulator, exchange, result)
-    } catch (error) {
+    const fail = (error: unknown): void => {
       if (res.headersSent) {
         next(error)
         return
       }
       sendError(emulator, exchange, error)
+    }
+    try {
+      const match = findRoute(exchange)
+      if (match === undefined) return undefined
+      if (emulator.faults.size > 0 || match.route.jsonBody === true) {
+        return serveWithFaults(exchange, match).catch(fail)
+      }
+      const tenant = admit(emulator, exchange, readCredentials(emulator, exchange))
+      if (tenant === undefined) return undefined
+      const handled = match.route.handle(routeContext(exchange, tenant, match.params), undefined)
+      if (handled instanceof Promise) {
+        return handled.then((result) => sendResult(emulator, exchange, result)).catch(fail)
+      }
+      sendResult(emulator, exchange, handled)
+    } catch (error) {
+      fail(error)
+    }
+    return undefined
+  }
+
+  /** Finds the route and sets the version headers; sends the 404 page and returns undefined for an unknown path. */
+  function findRoute(exchange: ApiExchange): { route: CompiledRoute; params: string[] } | undefined {
+    const { req, res } = exchange
+    const match = matchRoute(routes, req.method, req.path)
+    if (match.kind === 'not-found') {
+      sendRaw(emulator, exchange, 404, UNKNOWN_ROUTE_BODY, HTML_CONTENT_TYPE, false)
+      return undefined
+    }
+    if (match.kind === 'method-not-allowed') {
+      res.setHeader('allow', match.allowed.join(', '))
+      throw new ApiError(
+        405,
+        405,
+        `The requested resource does not support http method '${req.method}'; use ${match.allowed.join(' or ')}.`,
+      )
+    }
+    exchange.version = versionHeadersFor(match.route, requestedVersion(req.headers.accept))
+    return match
+  }
+
+  /** Serves a request when fault rules exist or the route reads a JSON body; rejects with the error to send. */
+  async function serveWithFaults(
+    exchange: ApiExchange,
+    { route, params }: { route: CompiledRoute; params: string[] },
+  ): Promise<void> {
+    const { req, res } = exchange
+    let credentials = readCredentials(emulator, exchange)
+    const fired = emulator.faults.size === 0 ? [] : evaluateFaults(emulator, exchange)
+    for (const rule of fired) {
+      if (!isPreFault(rule.effect)) continue
+      exchange.faultId ??= rule.id
+      await applyPreFault(emulator, exchange, rule.effect, credentials)
+    }
+    if (fired.some((rule) => rule.effect.type === 'expire-token')) {
+      credentials = readCredentials(emulator, exchange)
+    }
+    const terminal = fired.find((rule) => !isPreFault(rule.effect) && !isBodyFault(rule.effect))
+    if (terminal !== undefined) {
+      exchange.faultId = terminal.id
+      exchange.rateLimit = exchange.tenant?.rateLimiter.peek(exchange.now)
+      sendTerminalFault(emulator, exchange, terminal.effect)
+      return
+    }
+
+    const tenant = admit(emulator, exchange, credentials)
+    if (tenant === undefined) return
+    const body = route.jsonBody === true ? await readJsonBody(parseJson, req, res) : undefined
+    let result: ApiResult = await route.handle(routeContext(exchange, tenant, params), body)
+    const bodyFault = fired.find((rule) => isBodyFault(rule.effect))
+    if (bodyFault !== undefined) {
+      exchange.faultId = bodyFault.id
+      const rewritten = applyBodyFault(emulator, exchange, bodyFault.effect, result)
+      if (rewritten === undefined) return
+      result = rewritten
+    }
+    sendResult(emulator, exchange, result)
+  }
+
+  /**
+   * Authenticates the request and counts it against the tenant's rate limits.
+   * Returns undefined when it already sent the rejection, and throws the
+   * ApiError to send for other failures, 429 included.
+   */
+  function admit(emulator: Emulator, exchange: ApiExchange, credentials: Credentials): Tenant | undefined {
+    const tenant = authenticate(emulator, exchange, credentials)
+    if (tenant === undefined) return undefined
+    const decision = tenant.rateLimiter.consume(exchange.now)
+    exchange.rateLimit = decision.headers
+    if (!decision.allowed) {
+      exchange.retryAfter = String(decision.retryAfterSeconds)
+      exchange.res.setHeader('retry-after', exchange.retryAfter)
+      throw new ApiError(429, 429, `${decision.message} Retry after ${decision.retryAfterSeconds} seconds.`)
+    }
+    return tenant
+  }
+
+  function routeContext(exchange: ApiExchange, tenant: Tenant, params: string[]): RouteContext {
+    const { req } = exchange
+    return {
+      req,
+      tenant,
+      query: exchange.query,
+      queryLower: exchange.queryLower,
+      params,
+      version: Number((exchange.version as VersionHeaders).served.slice(1)),
+      baseUrl: `${options.tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}/API`,
     }
   }
 
