@@ -31,8 +31,12 @@ export const WS1_PLATFORMS: Record<CloudflarePlatform, readonly string[]> = {
   chromeos: ['ChromeBook'],
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
+
 export function normaliseSerial(serial: string): string {
-  return serial.trim().normalize('NFC').toUpperCase()
+  const trimmed = serial.trim()
+  // ASCII text is already in NFC, and most serials are ASCII, so the ICU call is skipped for them.
+  return (PRINTABLE_ASCII.test(trimmed) ? trimmed : trimmed.normalize('NFC')).toUpperCase()
 }
 
 /** True for a normalised serial that is a firmware placeholder or all zeros. */
@@ -49,22 +53,33 @@ export type MatchResult =
 
 export type DuplicateSerialPolicy = 'unknown' | 'prefer-enrolled'
 
+const NO_RECORDS: readonly Ws1Record[] = []
+
 /** Workspace ONE records grouped by normalised serial, without blank or placeholder serials. */
 export class SerialIndex {
-  private readonly bySerial = new Map<string, Ws1Record[]>()
+  /** A serial's only record, or its records when several share it; most serials have one. */
+  private readonly bySerial = new Map<string, Ws1Record | Ws1Record[]>()
 
   constructor(records: Iterable<Ws1Record>) {
     for (const record of records) {
       const key = normaliseSerial(record.serialNumber)
       if (isPlaceholderSerial(key)) continue
-      const list = this.bySerial.get(key)
-      if (list === undefined) this.bySerial.set(key, [record])
-      else list.push(record)
+      const existing = this.bySerial.get(key)
+      if (existing === undefined) this.bySerial.set(key, record)
+      else if (Array.isArray(existing)) existing.push(record)
+      else this.bySerial.set(key, [existing, record])
     }
   }
 
-  lookup(normalisedSerial: string): Ws1Record[] {
-    return this.bySerial.get(normalisedSerial) ?? []
+  lookup(normalisedSerial: string): readonly Ws1Record[] {
+    const found = this.find(normalisedSerial)
+    if (found === undefined) return NO_RECORDS
+    return isRecordList(found) ? found : [found]
+  }
+
+  /** Returns the serial's only record, its records when several share it, or undefined. */
+  find(normalisedSerial: string): Ws1Record | readonly Ws1Record[] | undefined {
+    return this.bySerial.get(normalisedSerial)
   }
 }
 
@@ -88,8 +103,8 @@ export function isEnrolled(record: Ws1Record): boolean {
  * records are ambiguous; with 'prefer-enrolled', records that are not
  * Enrolled are ignored first and a single remaining one wins.
  */
-export function resolveCandidates(candidates: Ws1Record[], policy: DuplicateSerialPolicy): MatchResult {
-  const [first] = candidates
+export function resolveCandidates(candidates: readonly Ws1Record[], policy: DuplicateSerialPolicy): MatchResult {
+  const first = candidates[0]
   if (first === undefined) return { kind: 'not_found' }
   if (candidates.length === 1) return { kind: 'single', record: first, ignored: [] }
   if (policy === 'prefer-enrolled') {
@@ -99,12 +114,19 @@ export function resolveCandidates(candidates: Ws1Record[], policy: DuplicateSeri
       return { kind: 'single', record: only, ignored: candidates.filter((record) => record !== only) }
     }
   }
-  return { kind: 'ambiguous', candidates }
+  return { kind: 'ambiguous', candidates: [...candidates] }
 }
 
 /** Matches a device against an index built from a full sync. */
 export function matchDevice(device: CloudflareDevice, index: SerialIndex, policy: DuplicateSerialPolicy): MatchResult {
   const serial = classifySerial(device)
   if (serial.kind !== 'usable') return serial
-  return resolveCandidates(index.lookup(serial.normalised), policy)
+  const found = index.find(serial.normalised)
+  if (found === undefined) return { kind: 'not_found' }
+  if (isRecordList(found)) return resolveCandidates(found, policy)
+  return { kind: 'single', record: found, ignored: [] }
+}
+
+function isRecordList(value: Ws1Record | readonly Ws1Record[]): value is readonly Ws1Record[] {
+  return Array.isArray(value)
 }
