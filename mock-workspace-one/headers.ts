@@ -49,8 +49,9 @@ function hex4(word: number): string {
  * A seeded sequence of uuids for one purpose, such as correlation ids.
  * Each uuid mixes the counter with a 128-bit key derived once from the seed
  * and purpose, because a SHA-256 on every request took a measurable share
- * of the CPU time of a short response. The first word is a bijection of the counter, so the
- * first 2^32 uuids of a sequence are distinct. They are not secret.
+ * of the CPU time of a short response. The first word is a bijection of the
+ * counter, so the first 2^32 uuids of a sequence are distinct. They are not
+ * secret.
  */
 export class UuidSequence {
   private counter = 0

@@ -505,8 +505,12 @@ function selectionKey(query: SearchQuery): string {
   return JSON.stringify(rest, Object.keys(rest).sort())
 }
 
-function cachedSelection(store: DeviceStore, cache: StoreCache, query: SearchQuery): readonly Device[] {
-  const key = selectionKey(query)
+function cachedSelection(
+  store: DeviceStore,
+  cache: StoreCache,
+  query: SearchQuery,
+  key: string = selectionKey(query),
+): readonly Device[] {
   let selected = cache.selections.get(key)
   if (selected === undefined) {
     selected = selectDevices(store, query)
@@ -526,8 +530,10 @@ function renderPage(
   build: (items: readonly Device[], total: number) => Buffer,
 ): SearchRender {
   const cache = cacheFor(store)
-  const pageKey = `${kind}|${query.page}|${query.pageSize}|${selectionKey(query)}`
-  const selected = cachedSelection(store, cache, query)
+  // The key is built once here, because serializing the query costs time on every page request.
+  const selection = selectionKey(query)
+  const pageKey = `${kind}|${query.page}|${query.pageSize}|${selection}`
+  const selected = cachedSelection(store, cache, query, selection)
   const total = selected.length
   const start = query.page * query.pageSize
   if (total === 0 || start >= total) return { status: 204 }
