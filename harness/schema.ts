@@ -4,6 +4,7 @@
  * files; a test keeps the committed file equal to it.
  */
 import fs from 'node:fs'
+import { MAX_FAULT_DELAY_MS } from '../mock-workspace-one/faults'
 import { DURATION_PATTERN } from './duration'
 
 type Schema = Record<string, unknown>
@@ -95,7 +96,7 @@ const effect: Schema = object(
     body: {},
     headers: stringMap,
     retry_after: { type: ['integer', 'string'] },
-    ms: integer(0),
+    ms: { type: 'integer', minimum: 0, maximum: MAX_FAULT_DELAY_MS, description: 'Delay in milliseconds, at most 600000 (10 minutes).' },
     bytes: integer(0),
     total: integer(0),
     devices: { type: 'array', items: device },

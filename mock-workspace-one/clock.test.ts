@@ -79,3 +79,39 @@ describe('createSystemClock', () => {
     expect(drift).toBeLessThan(5_000)
   })
 })
+
+describe('createSystemClock sleep', () => {
+  const maxTimerMs = 2 ** 31 - 1
+
+  afterEach(() => {
+    jest.restoreAllMocks()
+    jest.useRealTimers()
+  })
+
+  it('splits waits longer than one timer', async () => {
+    jest.useFakeTimers()
+    const setTimeoutSpy = jest.spyOn(global, 'setTimeout')
+    const clock = createSystemClock()
+    let woke = false
+    const sleeping = clock.sleep(maxTimerMs + 5_000).then(() => {
+      woke = true
+    })
+    await jest.advanceTimersByTimeAsync(maxTimerMs)
+    expect(woke).toBe(false)
+    await jest.advanceTimersByTimeAsync(5_000)
+    await sleeping
+    expect(woke).toBe(true)
+    const delays = setTimeoutSpy.mock.calls.map((call) => call[1] ?? 0)
+    expect(Math.max(...delays)).toBeLessThanOrEqual(maxTimerMs)
+  })
+
+  it('stops a split wait on abort', async () => {
+    jest.useFakeTimers()
+    const clock = createSystemClock()
+    const controller = new AbortController()
+    const sleeping = clock.sleep(maxTimerMs * 3, controller.signal)
+    await jest.advanceTimersByTimeAsync(maxTimerMs + 1)
+    controller.abort(new Error('stopped'))
+    await expect(sleeping).rejects.toThrow('stopped')
+  })
+})

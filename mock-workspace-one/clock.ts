@@ -69,17 +69,33 @@ export function createManualClock(startMs: number): SettableClock {
   }
 }
 
+/** Maximum delay of one Node.js timer: 2^31-1 ms, about 24.8 days. */
+const MAX_TIMER_MS = 2_147_483_647
+
+/** Sleeps in real time, chaining timers because Node.js fires one longer than MAX_TIMER_MS after 1 ms. */
 function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason)
       return
     }
-    const timer = setTimeout(resolve, Math.max(0, ms))
-    signal?.addEventListener('abort', () => {
+    const wakeAt = Date.now() + Math.max(0, ms)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const onAbort = (): void => {
       clearTimeout(timer)
-      reject(signal.reason)
-    })
+      reject(signal?.reason)
+    }
+    const wait = (): void => {
+      const remaining = wakeAt - Date.now()
+      if (remaining <= 0) {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+        return
+      }
+      timer = setTimeout(wait, Math.min(remaining, MAX_TIMER_MS))
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    timer = setTimeout(wait, Math.min(Math.max(0, ms), MAX_TIMER_MS))
   })
 }
 

@@ -103,6 +103,8 @@ describe('validateFaultRule', () => {
     [{ effect: { type: 'status' } }, 'effect.status'],
     [{ effect: { type: 'status', status: 700 } }, 'effect.status'],
     [{ effect: { type: 'delay', ms: 'slow' } }, 'effect.ms'],
+    [{ effect: { type: 'delay', ms: 1e300 } }, 'effect.ms'],
+    [{ effect: { type: 'delay', ms: 600_001 } }, 'effect.ms'],
     [{ effect: { type: 'reset', extra: 1 } }, 'effect.extra'],
     [{ match: { nth: 0 }, effect: { type: 'reset' } }, 'match.nth'],
     [{ match: { probability: 2 }, effect: { type: 'reset' } }, 'match.probability'],

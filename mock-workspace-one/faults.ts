@@ -211,6 +211,13 @@ const MATCH_FIELDS: Record<string, FieldKind> = {
 }
 
 /**
+ * Maximum `delay` fault effect in milliseconds: 10 minutes. That is longer
+ * than any client timeout worth testing, and a request held longer only ties
+ * up a socket.
+ */
+export const MAX_FAULT_DELAY_MS = 600_000
+
+/**
  * Checks an untrusted fault rule (from the control API or a scenario) and
  * returns it typed. Throws a TypeError that names the field and the fix.
  */
@@ -306,6 +313,12 @@ function validateEffect(effect: unknown): void {
     if (typeof value === 'number' && (!Number.isInteger(value) || value < 0)) {
       throw new TypeError(`Fault field "effect.${key}" must be a non-negative integer, got ${value}.`)
     }
+  }
+  const delayMs = effect['ms']
+  if (typeof delayMs === 'number' && delayMs > MAX_FAULT_DELAY_MS) {
+    throw new TypeError(
+      `Fault field "effect.ms" must be at most ${MAX_FAULT_DELAY_MS} (10 minutes), got ${delayMs}; use a shorter delay.`,
+    )
   }
   const headers = effect['headers']
   if (isPlainObject(headers)) {

@@ -1,6 +1,13 @@
 import type { Clock } from './types'
 
-/** Wall-clock time; the only place in the checker that uses real timers. */
+/** Maximum delay of one Node.js timer: 2^31-1 ms, about 24.8 days. */
+export const MAX_TIMER_MS = 2_147_483_647
+
+/**
+ * Wall-clock time; the only place in the checker that uses real timers.
+ * `sleep` chains timers of at most MAX_TIMER_MS, because Node.js fires a
+ * longer timer after 1 ms.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
@@ -9,15 +16,23 @@ export const systemClock: Clock = {
         reject(signal.reason)
         return
       }
+      const wakeAt = Date.now() + Math.max(0, ms)
+      let timer: ReturnType<typeof setTimeout> | undefined
       const onAbort = (): void => {
         clearTimeout(timer)
         reject(signal?.reason)
       }
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort)
-        resolve()
-      }, Math.max(0, ms))
+      const wait = (): void => {
+        const remaining = wakeAt - Date.now()
+        if (remaining <= 0) {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+          return
+        }
+        timer = setTimeout(wait, Math.min(remaining, MAX_TIMER_MS))
+      }
       signal?.addEventListener('abort', onAbort, { once: true })
+      timer = setTimeout(wait, Math.min(Math.max(0, ms), MAX_TIMER_MS))
     }),
 }
 

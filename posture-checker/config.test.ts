@@ -50,7 +50,18 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms)
   })
 
-  test.each(['', '10', 'm', '10 m', '1.5h', '30m2h', '-5m', '10min', 'abc'])('%j is rejected', (text) => {
+  test.each([
+    ['250ms', 250],
+    ['1m30s500ms', 90_500],
+  ])('%j with ms is %d ms', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms)
+  })
+
+  test('rejects a duration beyond safe integers', () => {
+    expect(() => parseDuration('99999999999999d')).toThrow(ConfigError)
+  })
+
+  test.each(['', '10', 'm', '10 m', '1.5h', '30m2h', '-5m', '10min', 'abc', '5ms1s'])('%j is rejected', (text) => {
     expect(() => parseDuration(text)).toThrow(ConfigError)
   })
 
@@ -63,6 +74,30 @@ describe('parseDuration', () => {
       expect((error as ConfigError).key).toBe('integration.interval')
       expect((error as ConfigError).message).toContain('"10m"')
     }
+  })
+})
+
+describe('duration limits', () => {
+  test.each(['25d', '8d', '99999999999d', '99999999999999d', '999ms'])('interval %j is rejected', (interval) => {
+    const raw = validConfig()
+    raw['integration'].interval = interval
+    const error = onlyError(raw)
+    expect(error.key).toBe('integration.interval')
+    expect(error.message).toContain('from 1s to 7d')
+  })
+
+  test.each(['1s', '7d', '24h'])('interval %j is accepted', (interval) => {
+    const raw = validConfig()
+    raw['integration'].interval = interval
+    expect(errorsOf(raw)).toEqual([])
+  })
+
+  test('expiration above 30d is rejected', () => {
+    const raw = validConfig()
+    raw['rules'][0].expiration = '31d'
+    const error = onlyError(raw)
+    expect(error.key).toBe('rules[0].expiration')
+    expect(error.message).toContain('to 30d')
   })
 })
 

@@ -3,7 +3,7 @@
  * posture rules and Cloudflare devices, all in Cloudflare's API shapes.
  */
 import { ConfigError } from './errors'
-import { parseDuration } from './duration'
+import { MAX_EXPIRATION_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS, parseDuration } from './duration'
 import type {
   CheckerConfig,
   CloudflareDevice,
@@ -73,7 +73,7 @@ export function validateIntegration(raw: unknown, env: Env, report: Report): Pos
   if (raw['type'] !== SUPPORTED_INTEGRATION_TYPE) {
     counted(`${key}.type`, `unsupported type ${describe(raw['type'])}; the supported type is "${SUPPORTED_INTEGRATION_TYPE}"`)
   }
-  const interval = requireDuration(raw['interval'], `${key}.interval`, counted, true)
+  const interval = requireDuration(raw['interval'], `${key}.interval`, counted, true, { min: MIN_INTERVAL_MS, max: MAX_INTERVAL_MS })
   const id = optionalString(raw['id'], `${key}.id`, counted)
   const config = raw['config']
   if (!isObject(config)) {
@@ -135,7 +135,19 @@ function optionalString(value: unknown, key: string, report: Report): string | u
   return value
 }
 
-function requireDuration(value: unknown, key: string, report: Report, required: boolean): number | undefined {
+/** Inclusive range of a duration option, in milliseconds. */
+interface DurationRange {
+  min: number
+  max: number
+}
+
+function requireDuration(
+  value: unknown,
+  key: string,
+  report: Report,
+  required: boolean,
+  range: DurationRange,
+): number | undefined {
   if (value === undefined) {
     if (required) report(key, 'missing: expected a duration such as "10m" or "1h"')
     return undefined
@@ -150,8 +162,19 @@ function requireDuration(value: unknown, key: string, report: Report, required: 
       report(key, `must be longer than zero; got ${JSON.stringify(value)}`)
       return undefined
     }
+    if (ms < range.min || ms > range.max) {
+      report(
+        key,
+        `must be from ${formatDuration(range.min)} to ${formatDuration(range.max)}; got ${JSON.stringify(value)}`,
+      )
+      return undefined
+    }
     return ms
   } catch (error) {
+    if (error instanceof ConfigError && error.message.includes('too long')) {
+      report(key, `must be from ${formatDuration(range.min)} to ${formatDuration(range.max)}; got ${JSON.stringify(value)}`)
+      return undefined
+    }
     if (error instanceof ConfigError) {
       report(key, `invalid duration ${JSON.stringify(value)}; expected a number with a unit such as "10m", "1h" or "2h30m"`)
       return undefined
@@ -208,7 +231,7 @@ function validateRule(raw: unknown, index: number, integration: unknown, report:
   }
   const match = validateMatch(raw['match'], `${key}.match`, counted)
   const expiration = raw['expiration']
-  requireDuration(expiration, `${key}.expiration`, counted, false)
+  requireDuration(expiration, `${key}.expiration`, counted, false, { min: 1, max: MAX_EXPIRATION_MS })
   if (issues.count > 0 || name === undefined || status === undefined || connectionId === undefined) return undefined
   const rule: PostureRule = { name, type: 'workspace_one', input: { compliance_status: status, connection_id: connectionId } }
   if (id !== undefined) rule.id = id
@@ -363,4 +386,12 @@ export function validateCheckerConfig(raw: unknown, options: { env?: Env } = {})
 
   if (errors.length > 0 || integration === undefined) return { ok: false, errors }
   return { ok: true, config: { integration, rules, devices } }
+}
+
+/** Formats a limit such as 604800000 as `7d`, for range messages. */
+function formatDuration(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`
+  }
+  return `${ms}ms`
 }
