@@ -12,6 +12,13 @@ export const DEFAULT_INTEGRATION_ID = 'ws1-integration'
 export const DEFAULT_INTEGRATION_NAME = 'Workspace ONE'
 export const DEFAULT_RULE_NAME = 'Workspace ONE compliant'
 
+/** Keys of the timeline step actions; a step has exactly one of them. */
+export const TIMELINE_ACTIONS = [
+  'set_policy', 'update_device', 'unenroll', 'reenroll', 'add_device', 'remove_device', 'rotate_secret',
+  'disable_client', 'enable_client', 'revoke_tokens', 'set_tenant_code', 'add_fault', 'remove_fault',
+  'clear_faults', 'cloudflare_devices',
+] as const
+
 /** Gateway refreshes its posture cache on this period, counted from virtual time zero. */
 export const GATEWAY_CACHE_REFRESH_MS = 5 * 60_000
 

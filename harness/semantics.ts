@@ -3,16 +3,10 @@
  * references between sections, times outside the run, and impossible values.
  */
 import { parseDurationMs } from './duration'
-import { DEFAULT_INTERVAL, DEFAULT_INTEGRATION_ID, DEFAULT_INTEGRATION_NAME, readSearchExport, resolveImportPath } from './defaults'
+import { DEFAULT_INTERVAL, DEFAULT_INTEGRATION_ID, DEFAULT_INTEGRATION_NAME, TIMELINE_ACTIONS, readSearchExport, resolveImportPath } from './defaults'
 import type { DeviceSelectorSpec, FaultSpec, ScenarioSpec, TimelineStep, WhenSpec } from './spec'
 import type { Report } from './validate'
 import type { PathSegment } from './yaml-source'
-
-const ACTION_KEYS = [
-  'set_policy', 'update_device', 'unenroll', 'reenroll', 'add_device', 'remove_device', 'rotate_secret',
-  'disable_client', 'enable_client', 'revoke_tokens', 'set_tenant_code', 'add_fault', 'remove_fault',
-  'clear_faults', 'cloudflare_devices',
-] as const
 
 /** Serials and device ids known to the scenario, for reference checks. */
 interface Known {
@@ -154,12 +148,12 @@ function checkTimeline(spec: ScenarioSpec, durationMs: number, known: Known, fau
     if (atMs < previousMs) report([...path, 'at'], JSON.stringify(step.at), 'steps in time order')
     previousMs = atMs
 
-    const actions = ACTION_KEYS.filter((key) => step[key] !== undefined)
+    const actions = TIMELINE_ACTIONS.filter((key) => step[key] !== undefined)
     if (actions.length !== 1) {
-      report(path, actions.length === 0 ? 'no action' : `several actions (${actions.join(', ')})`, `exactly one of ${ACTION_KEYS.join(', ')}`, { at: 'key' })
+      report(path, actions.length === 0 ? 'no action' : `several actions (${actions.join(', ')})`, `exactly one of ${TIMELINE_ACTIONS.join(', ')}`, { at: 'key' })
       return
     }
-    const action = actions[0] as (typeof ACTION_KEYS)[number]
+    const action = actions[0] as (typeof TIMELINE_ACTIONS)[number]
     const selector = selectorOf(step)
     if (selector !== undefined) {
       const problem = selectorProblem(selector)

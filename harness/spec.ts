@@ -3,7 +3,7 @@
  * like Cloudflare's API objects, so a scenario reads as one vocabulary.
  * scenarios/README.md documents every key with an example.
  */
-import type { EnrollmentStatus, Ownership, Ws1Platform } from '../mock-workspace-one/types'
+import type { EnrollmentStatus, FaultRule, Ownership, Ws1Platform } from '../mock-workspace-one/types'
 import type { CloudflarePlatform, ComplianceStatus, ResultReason } from '../posture-checker/types'
 
 export type PolicyResult = 'pass' | 'fail' | 'pending'
@@ -85,19 +85,14 @@ export interface FleetSection {
   import?: string | string[]
 }
 
+/**
+ * A fault effect: the emulator's own effects, except that the two with
+ * multi-word fields spell them in snake_case and describe devices as
+ * scenario device entries.
+ */
 export type FaultEffectSpec =
-  | { type: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  | Exclude<FaultRule['effect'], { type: 'rate-limit' | 'mutate-fleet' }>
   | { type: 'rate-limit'; retry_after?: number | string }
-  | { type: 'delay'; ms: number }
-  | { type: 'reset' }
-  | { type: 'malformed-json' }
-  | { type: 'truncated-body'; bytes?: number }
-  | { type: 'html-error'; status?: number }
-  | { type: 'premature-204' }
-  | { type: 'wrong-total'; total: number }
-  | { type: 'empty-page' }
-  | { type: 'missing-envelope' }
-  | { type: 'expire-token' }
   | { type: 'mutate-fleet'; devices?: DeviceEntry[]; remove_serials?: string[] }
 
 export interface FaultSpec {

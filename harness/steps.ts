@@ -7,7 +7,7 @@ import type { DeviceSelector, RunningMockServer, TenantControl } from '../mock-w
 import type { PostureChecker } from '../posture-checker'
 import type { CheckerConfig, CloudflareDevice } from '../posture-checker/types'
 import { toCloudflareDevice, toDeviceSpec, toFaultRule, toFullDeviceSpec } from './build'
-import { clientsOf } from './defaults'
+import { TIMELINE_ACTIONS, clientsOf } from './defaults'
 import type { DeviceSelectorSpec, ScenarioSpec, TimelineStep } from './spec'
 
 /**
@@ -26,15 +26,9 @@ export interface StepTarget {
   devices: CloudflareDevice[]
 }
 
-const ACTIONS = [
-  'set_policy', 'update_device', 'unenroll', 'reenroll', 'add_device', 'remove_device', 'rotate_secret',
-  'disable_client', 'enable_client', 'revoke_tokens', 'set_tenant_code', 'add_fault', 'remove_fault',
-  'clear_faults', 'cloudflare_devices',
-] as const
-
 /** Names the action of a step, such as `set_policy`. */
 export function actionOf(step: TimelineStep): string {
-  return ACTIONS.find((action) => step[action] !== undefined) ?? 'none'
+  return TIMELINE_ACTIONS.find((action) => step[action] !== undefined) ?? 'none'
 }
 
 function selectorOf(spec: DeviceSelectorSpec): DeviceSelector {

@@ -47,6 +47,20 @@ function recordSearches(authorizations: string[], origin = API_ORIGIN, times = 1
     })
 }
 
+/**
+ * Builds a checker and runs one complete poll. Token and search requests, up
+ * to two each, are recorded in `secrets` and `authorizations`.
+ */
+async function setupAfterOnePoll() {
+  const secrets: string[] = []
+  const authorizations: string[] = []
+  recordTokens(secrets, 2)
+  recordSearches(authorizations, API_ORIGIN, 2)
+  const context = setup()
+  await context.poll()
+  return { ...context, secrets, authorizations }
+}
+
 function withSecret(integration: PostureIntegration, secret: string): PostureIntegration {
   return { ...integration, config: { ...integration.config, client_secret: secret } }
 }
@@ -63,12 +77,7 @@ afterAll(() => {
 
 describe('updateIntegration', () => {
   test('new secret fetches a new token', async () => {
-    const secrets: string[] = []
-    const authorizations: string[] = []
-    recordTokens(secrets, 2)
-    recordSearches(authorizations, API_ORIGIN, 2)
-    const { checker, config, poll } = setup()
-    await poll()
+    const { checker, config, poll, secrets, authorizations } = await setupAfterOnePoll()
 
     checker.updateIntegration(withSecret(config.integration, 'secret-2'))
     const second = await poll()
@@ -79,12 +88,7 @@ describe('updateIntegration', () => {
   })
 
   test('unchanged credentials keep the cached token', async () => {
-    const secrets: string[] = []
-    const authorizations: string[] = []
-    recordTokens(secrets, 2)
-    recordSearches(authorizations, API_ORIGIN, 2)
-    const { checker, config, poll } = setup()
-    await poll()
+    const { checker, config, poll, secrets, authorizations } = await setupAfterOnePoll()
 
     checker.updateIntegration({ ...config.integration, interval: '1h' })
     await poll()
@@ -163,11 +167,7 @@ describe('updateIntegration', () => {
   })
 
   test('secret reference reads the given environment', async () => {
-    const secrets: string[] = []
-    recordTokens(secrets, 2)
-    recordSearches([], API_ORIGIN, 2)
-    const { checker, config, poll } = setup()
-    await poll()
+    const { checker, config, poll, secrets } = await setupAfterOnePoll()
 
     checker.updateIntegration(withSecret(config.integration, '${ROTATED_SECRET}'), { env: { ROTATED_SECRET: 'secret-3' } })
     await poll()
@@ -176,12 +176,7 @@ describe('updateIntegration', () => {
   })
 
   test('invalid URL is rejected and changes nothing', async () => {
-    const secrets: string[] = []
-    const authorizations: string[] = []
-    recordTokens(secrets, 2)
-    recordSearches(authorizations, API_ORIGIN, 2)
-    const { checker, config, poll } = setup()
-    await poll()
+    const { checker, config, poll, secrets, authorizations } = await setupAfterOnePoll()
     const invalid = { ...config.integration, config: { ...config.integration.config, auth_url: 'http://auth.example.com/token', client_secret: 'secret-2' } }
 
     let thrown: unknown
