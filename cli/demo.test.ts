@@ -101,6 +101,23 @@ describe('demo --live', () => {
     expect(io.stderrText()).toBe('')
   })
 
+  it('reports a failing step and keeps polling', async () => {
+    const twice = LIVE_SCENARIO.replace('cli live options', 'cli live failing step').replace(
+      '  - at: 1h\n    remove_device: { serial: C02LIVE0002 }',
+      '  - at: 0s\n    remove_device: { serial: C02LIVE0002 }\n  - at: 0s\n    remove_device: { serial: C02LIVE0002 }',
+    )
+    await writeFile(path.join(tmp, 'twice.yaml'), twice)
+    const io = createTestIo({ cwd: tmp })
+    const done = runCli(['demo', '--live', '--scenario', 'twice.yaml', '--interval', '1h'], io)
+    while (!io.stdoutText().includes('Press Ctrl-C')) await new Promise((resolve) => setTimeout(resolve, 10))
+    io.stop()
+
+    expect(await done).toBe(0)
+    expect(io.stdoutText()).toContain('step at 0s: serial "C02LIVE0002" removed')
+    expect(io.stderrText()).toMatch(/^timeline\[2\] at 0s: remove_device failed: /)
+    expect(io.stdoutText()).toContain('poll 1 complete')
+  })
+
   it('exits 2 on a bad interval', async () => {
     const io = createTestIo({ cwd: tmp })
     expect(await runCli(['demo', '--live', '--scenario', 'flip.yaml', '--interval', 'often'], io)).toBe(2)

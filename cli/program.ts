@@ -54,7 +54,11 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
       'Run the emulator and the checker on a bundled scenario and tell what happens as a story, ' +
         'in accelerated virtual time, so hours of polls take seconds. This is what `npm start` runs.',
     )
-    .option('--live', 'keep the emulator up and poll on the real clock until Ctrl-C, printing verdict changes')
+    .option(
+      '--live',
+      'keep the emulator up and poll on the real clock until Ctrl-C, printing verdict changes; ' +
+        'timeline steps apply at real elapsed time from start',
+    )
     .option(
       '--scenario <file>',
       'scenario YAML file to tell (default: the bundled flag-flip scenario); the first scenario in the file is used',
