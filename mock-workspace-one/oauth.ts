@@ -22,7 +22,7 @@ export function hashSecret(secret: string): Buffer {
   return hash('sha256', secret, 'buffer')
 }
 
-/** Maximum number of presented secrets whose digests are kept; the cache empties when full. */
+/** Maximum number of presented secrets whose digests are kept. The cache empties when full. */
 const MAX_PRESENTED_DIGESTS = 256
 
 /**

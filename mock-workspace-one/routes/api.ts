@@ -48,7 +48,7 @@ export function createApiHandler(
    * route handler, it runs to the response in one synchronous call and
    * returns undefined, because a promise per request costs time on the hot
    * path. Otherwise it returns a promise that settles once the response is
-   * sent; the promise does not reject, because errors become responses.
+   * sent. The promise does not reject, because errors become responses.
    */
   return function handleApi(req: Request, res: Response, next: NextFunction): Promise<void> | undefined {
     const exchange = startExchange(emulator, req, res)
@@ -78,7 +78,7 @@ export function createApiHandler(
     return undefined
   }
 
-  /** Finds the route and sets the version headers; sends the 404 page and returns undefined for an unknown path. */
+  /** Finds the route and sets the version headers. For an unknown path it sends the 404 page and returns undefined. */
   function findRoute(exchange: ApiExchange): { route: CompiledRoute; params: string[] } | undefined {
     const { req, res } = exchange
     const match = matchRoute(routes, req.method, req.path)
@@ -98,7 +98,7 @@ export function createApiHandler(
     return match
   }
 
-  /** Serves a request when fault rules exist or the route reads a JSON body; rejects with the error to send. */
+  /** Serves a request when fault rules exist or the route reads a JSON body. It rejects with the error to send. */
   async function serveWithFaults(
     exchange: ApiExchange,
     { route, params }: { route: CompiledRoute; params: string[] },

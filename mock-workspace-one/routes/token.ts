@@ -64,7 +64,7 @@ export function createTokenRouter(
   return router
 }
 
-/** Handler of a POST to a token path; its promise rejects when reading the body fails. */
+/** Handler of a POST to a token path. Its promise rejects only on an unexpected error, such as a failed body read. */
 export type TokenRequestHandler = (req: Request, res: Response) => Promise<void>
 
 /** Creates the handler of token requests (POST), which the app also calls without the router. */
