@@ -4,7 +4,8 @@
  * files; a test keeps the committed file equal to it.
  */
 import fs from 'node:fs'
-import { MAX_FAULT_DELAY_MS } from '../mock-workspace-one/faults'
+import { MAX_FAULT_DELAY_MS, MAX_RETRY_AFTER_SECONDS } from '../mock-workspace-one/faults'
+import { MAX_FLEET_SIZE } from '../mock-workspace-one/generator'
 import { DURATION_PATTERN } from './duration'
 
 type Schema = Record<string, unknown>
@@ -95,7 +96,12 @@ const effect: Schema = object(
     status: integer(100),
     body: {},
     headers: stringMap,
-    retry_after: { type: ['integer', 'string'] },
+    retry_after: {
+      type: ['integer', 'string'],
+      minimum: 0,
+      maximum: MAX_RETRY_AFTER_SECONDS,
+      description: 'Retry-After value: whole seconds from 0 to 86400, or text sent as it is.',
+    },
     ms: { type: 'integer', minimum: 0, maximum: MAX_FAULT_DELAY_MS, description: 'Delay in milliseconds, at most 600000 (10 minutes).' },
     bytes: integer(0),
     total: integer(0),
@@ -329,7 +335,7 @@ const tenant: Schema = object({
 
 const generate: Schema = object(
   {
-    count: integer(0),
+    count: { type: 'integer', minimum: 0, maximum: MAX_FLEET_SIZE },
     seed: { type: 'integer' },
     platforms: object({ windows: { type: 'number', minimum: 0 }, macos: { type: 'number', minimum: 0 }, linux: { type: 'number', minimum: 0 }, ios: { type: 'number', minimum: 0 }, android: { type: 'number', minimum: 0 } }),
     ownership: object({ C: { type: 'number', minimum: 0 }, E: { type: 'number', minimum: 0 }, S: { type: 'number', minimum: 0 }, Undefined: { type: 'number', minimum: 0 } }),

@@ -6,6 +6,7 @@
 import Ajv, { type ErrorObject } from 'ajv'
 import { formatPath, parseScenarioFile, type PathSegment, type ScenarioSource } from './yaml-source'
 import { scenarioSchema } from './schema'
+import { checkRunLimits } from './limits'
 import { checkSemantics } from './semantics'
 import type { ScenarioSpec } from './spec'
 
@@ -66,6 +67,7 @@ export function validateScenarioText(text: string, file: string): { scenarios: V
     }
     names.set(spec.name, index)
     checkSemantics(spec, file, report)
+    checkRunLimits(spec, report)
     if (errors.length === before) scenarios.push({ spec, index })
   })
   errors.sort((a, b) => a.line - b.line || a.column - b.column)

@@ -105,6 +105,8 @@ describe('validateFaultRule', () => {
     [{ effect: { type: 'delay', ms: 'slow' } }, 'effect.ms'],
     [{ effect: { type: 'delay', ms: 1e300 } }, 'effect.ms'],
     [{ effect: { type: 'delay', ms: 600_001 } }, 'effect.ms'],
+    [{ effect: { type: 'rate-limit', retryAfter: -30 } }, 'effect.retryAfter'],
+    [{ effect: { type: 'rate-limit', retryAfter: 99_999_999_999 } }, 'effect.retryAfter'],
     [{ effect: { type: 'reset', extra: 1 } }, 'effect.extra'],
     [{ match: { nth: 0 }, effect: { type: 'reset' } }, 'match.nth'],
     [{ match: { probability: 2 }, effect: { type: 'reset' } }, 'match.probability'],

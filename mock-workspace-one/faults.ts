@@ -218,6 +218,12 @@ const MATCH_FIELDS: Record<string, FieldKind> = {
 export const MAX_FAULT_DELAY_MS = 600_000
 
 /**
+ * Maximum numeric `retryAfter` of a `rate-limit` fault, in seconds: one day,
+ * the period of Workspace ONE's daily API quota. A text value is sent as it is.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 86_400
+
+/**
  * Checks an untrusted fault rule (from the control API or a scenario) and
  * returns it typed. Throws a TypeError that names the field and the fix.
  */
@@ -313,6 +319,12 @@ function validateEffect(effect: unknown): void {
     if (typeof value === 'number' && (!Number.isInteger(value) || value < 0)) {
       throw new TypeError(`Fault field "effect.${key}" must be a non-negative integer, got ${value}.`)
     }
+  }
+  const retryAfter = effect['retryAfter']
+  if (typeof retryAfter === 'number' && (!Number.isInteger(retryAfter) || retryAfter < 0 || retryAfter > MAX_RETRY_AFTER_SECONDS)) {
+    throw new TypeError(
+      `Fault field "effect.retryAfter" must be a whole number of seconds from 0 to ${MAX_RETRY_AFTER_SECONDS}, got ${retryAfter}.`,
+    )
   }
   const delayMs = effect['ms']
   if (typeof delayMs === 'number' && delayMs > MAX_FAULT_DELAY_MS) {

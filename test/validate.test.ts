@@ -157,6 +157,47 @@ describe('validation of invalid scenario files', () => {
 
     expect(scenarios).toEqual([])
     const files = new Set(errors.map((error) => path.basename(error.file)))
-    expect(files.size).toBe(9)
+    expect(files.size).toBe(12)
+  })
+
+  test('repeated ids and start-up values are caught', async () => {
+    const errors = await errorsOf('run-conflicts.yaml')
+
+    expect(located(errors)).toEqual([
+      [6, 25, 'fleet.devices[1].id'],
+      [6, 34, 'fleet.devices[1].uuid'],
+      [7, 25, 'fleet.devices[2].id'],
+      [9, 19, 'tenant.token_lifetime'],
+      [12, 20, 'tenant.clients[1].client_id'],
+      [14, 39, 'cloudflare.integration.interval'],
+    ])
+    expect(errors[0]?.expected).toContain('not used by fleet.devices[0]')
+    expect(errors[1]?.found).toBe('"U1"')
+    expect(errors[2]?.expected).toContain('1001..1010')
+    expect(errors[5]?.expected).toBe('an interval of at least 1s')
+  })
+
+  test('fleet size, retry_after and delay ranges', async () => {
+    const errors = await errorsOf('run-limits.yaml')
+
+    expect(located(errors)).toEqual([
+      [3, 22, 'fleet.generate.count'],
+      [5, 46, 'faults[0].effect.retry_after'],
+      [6, 46, 'faults[1].effect.retry_after'],
+      [7, 32, 'faults[2].effect.ms'],
+    ])
+    expect(errors[0]?.expected).toBe('a number <= 1000000')
+    expect(errors[1]?.expected).toBe('a number >= 0')
+    expect(errors[2]?.expected).toBe('a number <= 86400')
+    expect(errors[3]?.expected).toBe('a number <= 600000')
+  })
+
+  test('poll count above the limit', async () => {
+    const errors = await errorsOf('too-many-polls.yaml')
+
+    expect(errors).toHaveLength(1)
+    expect(errors[0]?.path).toBe('duration')
+    expect(errors[0]?.found).toContain('604801 polls')
+    expect(errors[0]?.expected).toContain('at most 10000 polls')
   })
 })
