@@ -10,6 +10,23 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
+/** Reason of the shutdown signal's abort: the signal that the process received. */
+export class ShutdownRequest extends Error {
+  override readonly name = 'ShutdownRequest'
+
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+    super(`received ${signal}`)
+  }
+}
+
+/**
+ * Returns the conventional exit status of a process stopped by `signal`:
+ * 128 plus the signal number, so 130 for SIGINT and 143 for SIGTERM.
+ */
+export function signalExitCode(signal: 'SIGINT' | 'SIGTERM'): number {
+  return signal === 'SIGTERM' ? 143 : 130
+}
+
 /**
  * A mistake by the user (bad flag value, unreadable file, invalid config).
  * The command line prints the message alone, never a stack trace, and exits 2.

@@ -1,17 +1,19 @@
+import { ShutdownRequest, signalExitCode } from './errors'
 import { createProcessIo } from './io'
 import { runCli } from './program'
 
 // Entry of the `ws1sim` executable (bin/ws1sim.js requires the compiled file).
 // SIGINT and SIGTERM abort the shutdown signal so long-running commands
-// (serve, check, demo --live) close their servers and save state. A second
-// signal exits at once.
+// (serve, check, demo --live, run) close their servers and save state. A
+// second signal exits at once, with 130 for SIGINT and 143 for SIGTERM.
 const shutdown = new AbortController()
 let signalled = false
 
 function onSignal(signal: NodeJS.Signals): void {
-  if (signalled) process.exit(130)
+  const name = signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'
+  if (signalled) process.exit(signalExitCode(name))
   signalled = true
-  shutdown.abort(new Error(`received ${signal}`))
+  shutdown.abort(new ShutdownRequest(name))
 }
 
 process.on('SIGINT', onSignal)

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { ShutdownRequest } from './errors'
 import { runCli } from './program'
 import {
   FLIP_SCENARIO,
@@ -46,6 +47,21 @@ describe('run', () => {
     expect(io.stderrText()).toMatch(/^invalid\.yaml:2:\d+ duration: /m)
     expect(io.stderrText()).toContain('no scenario was run')
     expect(io.stdoutText()).toBe('')
+  })
+
+  it('exits 130 when stopped by SIGINT', async () => {
+    const io = createTestIo({ cwd: tmp })
+    io.stop(new ShutdownRequest('SIGINT'))
+    expect(await runCli(['run', 'good'], io)).toBe(130)
+    expect(io.stderrText()).toContain('stopped by SIGINT after 0 of 2 scenarios')
+  })
+
+  it('exits 143 when stopped by SIGTERM', async () => {
+    const io = createTestIo({ cwd: tmp })
+    io.stop(new ShutdownRequest('SIGTERM'))
+    expect(await runCli(['run', 'good', '--reporter', 'json'], io)).toBe(143)
+    expect(JSON.parse(io.stdoutText())).toMatchObject({ total: 0 })
+    expect(io.stderrText()).toContain('stopped by SIGTERM')
   })
 
   it('exits 2 on a path that does not exist', async () => {

@@ -1,5 +1,5 @@
-import { loadScenarioFiles, reporters, runScenarios, type RunReport } from '../harness'
-import { ExitCode } from './errors'
+import { loadScenarioFiles, reporters, runScenarios, selectShard, type LoadedScenario, type RunReport } from '../harness'
+import { ExitCode, ShutdownRequest, signalExitCode } from './errors'
 import { writeOutputFile } from './files'
 import { formatProgress, plural } from './format'
 import { colorEnabled, type CliIo } from './io'
@@ -19,7 +19,7 @@ export interface RunOptions {
 // A progress bar is only worth drawing when several scenarios run.
 const PROGRESS_MIN_SCENARIOS = 3
 
-/** Runs `ws1sim run` and returns 0 when every expectation held, 1 when some failed, 2 on invalid input. */
+/** Runs `ws1sim run` and returns 0 when every expectation held, 1 when some failed, 2 on invalid input, 130 or 143 when stopped by SIGINT or SIGTERM. */
 export async function runScenariosCommand(paths: string[], options: RunOptions, io: CliIo): Promise<number> {
   const inputs = paths.length > 0 ? resolveScenarioPaths(paths, io) : [scenariosDir()]
   const { scenarios, errors } = await loadScenarioFiles(inputs)
@@ -43,6 +43,7 @@ export async function runScenariosCommand(paths: string[], options: RunOptions, 
 
   const showProgress = io.stderr.isTTY && scenarios.length >= PROGRESS_MIN_SCENARIOS
   const report = await runScenarios(scenarios, {
+    signal: io.shutdown,
     ...(options.shard === undefined ? {} : { shard: options.shard }),
     ...(options.grep === undefined ? {} : { grep: options.grep }),
     ...(showProgress
@@ -67,7 +68,30 @@ export async function runScenariosCommand(paths: string[], options: RunOptions, 
   if (options.results !== undefined) {
     await writeOutputFile(options.results, io.cwd, reporters.resultsNdjson(shown), 'results file')
   }
+  if (io.shutdown.aborted) return reportShutdown(io, report.total, selectedCount(scenarios, options))
   return report.failed > 0 ? ExitCode.failed : ExitCode.ok
+}
+
+/**
+ * Writes how far the run got after SIGINT or SIGTERM and returns 130 or 143,
+ * the status of a process stopped by that signal.
+ */
+function reportShutdown(io: CliIo, ran: number, selected: number): number {
+  const reason: unknown = io.shutdown.reason
+  const signal = reason instanceof ShutdownRequest ? reason.signal : 'SIGINT'
+  io.stderr.write(
+    `stopped by ${signal} after ${ran} of ${plural(selected, 'scenario')}; the report covers only those.\n`,
+  )
+  return signalExitCode(signal)
+}
+
+function selectedCount(scenarios: LoadedScenario[], options: RunOptions): number {
+  let selected = options.shard === undefined ? scenarios : selectShard(scenarios, options.shard.index, options.shard.total)
+  if (options.grep !== undefined) {
+    const needle = options.grep.toLowerCase()
+    selected = selected.filter((scenario) => scenario.name.toLowerCase().includes(needle))
+  }
+  return selected.length
 }
 
 function formatReport(report: RunReport, options: RunOptions, io: CliIo): string {

@@ -5,8 +5,8 @@ import type { CliIo } from './io'
 export interface TestIo extends CliIo {
   stdoutText(): string
   stderrText(): string
-  /** Sends the shutdown signal, as Ctrl-C does. */
-  stop(): void
+  /** Sends the shutdown signal, as Ctrl-C does; `reason` becomes the abort reason. */
+  stop(reason?: unknown): void
 }
 
 export function createTestIo(options: { cwd?: string; env?: Record<string, string>; tty?: boolean } = {}): TestIo {
@@ -22,6 +22,6 @@ export function createTestIo(options: { cwd?: string; env?: Record<string, strin
     createLogger: () => pino({ level: 'silent' }),
     stdoutText: () => stdout,
     stderrText: () => stderr,
-    stop: () => shutdown.abort(),
+    stop: (reason?: unknown) => shutdown.abort(reason),
   }
 }

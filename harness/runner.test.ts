@@ -28,6 +28,29 @@ const flipSpec: ScenarioSpec = {
 }
 
 describe('runScenario', () => {
+  test('abort stops polling after current poll', async () => {
+    const controller = new AbortController()
+    const long: ScenarioSpec = { ...flipSpec, name: 'long inline run', duration: '1d', expect: {} }
+    const report = await runScenarios(
+      [
+        { file: '<inline>', name: long.name, index: 0, spec: long },
+        { file: '<inline>', name: 'never started', index: 1, spec: { ...long, name: 'never started' } },
+      ],
+      {
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.type === 'poll-end' && event.poll === 3) controller.abort(new Error('received SIGINT'))
+        },
+      },
+    )
+
+    expect(report.total).toBe(1)
+    const first = report.scenarios[0]
+    expect(first?.passed).toBe(false)
+    expect(first?.timings.polls).toBe(3)
+    expect(first?.error).toBe('stopped early (received SIGINT) after 3 of 289 polls')
+  })
+
   test('inline spec runs and passes', async () => {
     const report = await runScenario(flipSpec)
 

@@ -28,6 +28,12 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void
   /** Virtual time the last poll may run past the duration before the run fails. Default 1 day. */
   overrunLimitMs?: number
+  /**
+   * Stops the run early when aborted: the current poll finishes, no further
+   * poll starts, the scenario's report gets an error, and runScenarios starts
+   * no further scenario.
+   */
+  signal?: AbortSignal
 }
 
 /** Journal capacity for a run; the runner reads each poll's entries right after the poll. */
@@ -106,13 +112,17 @@ export async function runScenario(scenario: LoadedScenario | ScenarioSpec, optio
       lastSeq: Math.max(-1, ...server.emulator.journal().map((entry) => entry.seq)),
       emit,
     }
-    await drive(context, durationMs, intervalMs, options.overrunLimitMs ?? DEFAULT_OVERRUN_LIMIT_MS)
+    await drive(context, durationMs, intervalMs, options.overrunLimitMs ?? DEFAULT_OVERRUN_LIMIT_MS, options.signal)
   } catch (error) {
     report.error = `run failed: ${(error as Error).message}`
   } finally {
     await server?.close()
   }
 
+  if (options.signal?.aborted === true && report.error === undefined) {
+    const polls = context?.polls.length ?? 0
+    report.error = `stopped early (${abortMessage(options.signal)}) after ${polls} of ${Math.floor(durationMs / intervalMs) + 1} polls`
+  }
   if (context !== undefined) {
     report.polls = context.polls
     if (context.errors.length > 0 && report.error === undefined) report.error = context.errors.join('; ')
@@ -135,8 +145,19 @@ export async function runScenario(scenario: LoadedScenario | ScenarioSpec, optio
   return report
 }
 
+function abortMessage(signal: AbortSignal): string {
+  const reason: unknown = signal.reason
+  return reason instanceof Error ? reason.message : String(reason)
+}
+
 /** Schedules steps and polls on the clock and runs it to the end of the scenario. */
-async function drive(context: RunContext, durationMs: number, intervalMs: number, overrunLimitMs: number): Promise<void> {
+async function drive(
+  context: RunContext,
+  durationMs: number,
+  intervalMs: number,
+  overrunLimitMs: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const { clock, startMs } = context
   // Steps are registered before any poll, so a step at a poll's time applies first.
   context.spec.timeline?.forEach((step, index) => {
@@ -152,8 +173,9 @@ async function drive(context: RunContext, durationMs: number, intervalMs: number
 
   let activePoll: Promise<void> | undefined
   const schedulePoll = (tick: number): void => {
-    if (tick * intervalMs > durationMs) return
+    if (tick * intervalMs > durationMs || signal?.aborted === true) return
     clock.at(startMs + tick * intervalMs, () => {
+      if (signal?.aborted === true) return
       activePoll = runPoll(context).then(
         () => {
           const elapsed = clock.now() - startMs
@@ -288,6 +310,7 @@ export async function runScenarios(
   }
   const scenarios: ScenarioReport[] = []
   for (const scenario of selected) {
+    if (options.signal?.aborted === true) break
     const report = await runScenario(scenario, options)
     scenarios.push(report)
     options.onProgress?.(scenarios.length, selected.length, report)
