@@ -129,7 +129,7 @@ function statusWithoutFlags(record: Ws1Record, options: EvaluationOptions): Devi
 
 function isNonCompliantStatus(value: string | null): boolean {
   if (value === null) return false
-  // Most records say exactly "Compliant"; skip the normalising copy for them.
+  // Most records contain exactly "Compliant", so they skip the normalising copy.
   if (value === 'Compliant') return false
   return value.replace(/[\s_-]/g, '').toUpperCase() === 'NONCOMPLIANT'
 }
@@ -222,7 +222,7 @@ export interface ResultContext {
   evaluatedAt: number
 }
 
-/** What every result of one rule shares, computed once per poll instead of once per device. */
+/** Fields that every result of one rule shares, computed once per poll instead of once per device. */
 interface RulePlan {
   rule: PostureRule
   policyId: string
