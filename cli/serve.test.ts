@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import https from 'node:https'
 import os from 'node:os'
 import path from 'node:path'
+import { createSelfSignedCertificate } from '../mock-workspace-one/tls'
 import { runCli } from './program'
 import type { ServeStartupLine } from './serve'
 import { createTestIo, type TestIo } from './test-io'
@@ -153,6 +155,32 @@ describe('serve --tls', () => {
     }
     expect(await done).toBe(0)
     expect(existsSync(line.caFile ?? '')).toBe(false)
+  })
+
+  it('exits 2 naming a non-PEM certificate', async () => {
+    await writeFile(path.join(tmp, 'garbage.pem'), 'garbage\n')
+    const io = createTestIo({ cwd: tmp })
+    expect(await runCli(['serve', '--cert', 'garbage.pem', '--key', 'garbage.pem'], io)).toBe(2)
+    expect(io.stderrText()).toContain('garbage.pem is not a PEM certificate')
+  })
+
+  it('exits 2 naming a non-PEM key', async () => {
+    const { cert } = await createSelfSignedCertificate()
+    await writeFile(path.join(tmp, 'cert.pem'), cert)
+    await writeFile(path.join(tmp, 'garbage-key.pem'), 'garbage\n')
+    const io = createTestIo({ cwd: tmp })
+    expect(await runCli(['serve', '--cert', 'cert.pem', '--key', 'garbage-key.pem'], io)).toBe(2)
+    expect(io.stderrText()).toContain('garbage-key.pem is not an unencrypted PEM private key')
+  })
+
+  it('exits 2 on a key of another certificate', async () => {
+    const { cert } = await createSelfSignedCertificate()
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    await writeFile(path.join(tmp, 'own-cert.pem'), cert)
+    await writeFile(path.join(tmp, 'other-key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }))
+    const io = createTestIo({ cwd: tmp })
+    expect(await runCli(['serve', '--cert', 'own-cert.pem', '--key', 'other-key.pem'], io)).toBe(2)
+    expect(io.stderrText()).toContain('other-key.pem is not the private key of the certificate in own-cert.pem')
   })
 
   it('exits 2 with --cert but no --key', async () => {

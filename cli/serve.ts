@@ -1,3 +1,4 @@
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto'
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -51,6 +52,29 @@ interface TlsMaterial {
   caFile?: string
 }
 
+/**
+ * Checks that `cert` is a PEM certificate, `key` a PEM private key, and that
+ * they belong together, so a bad file is a usage error instead of an
+ * OpenSSL error when the server starts.
+ */
+function checkCertificatePair(cert: string, certFile: string, key: string, keyFile: string): void {
+  let certificate: X509Certificate
+  try {
+    certificate = new X509Certificate(cert)
+  } catch {
+    throw new UsageError(`--cert: ${certFile} is not a PEM certificate. Give a file that starts with -----BEGIN CERTIFICATE-----.`)
+  }
+  let privateKey: KeyObject
+  try {
+    privateKey = createPrivateKey(key)
+  } catch {
+    throw new UsageError(`--key: ${keyFile} is not an unencrypted PEM private key. Give a file that starts with -----BEGIN PRIVATE KEY----- or similar.`)
+  }
+  if (!certificate.checkPrivateKey(privateKey)) {
+    throw new UsageError(`--key: ${keyFile} is not the private key of the certificate in ${certFile}. Give the key that belongs to it.`)
+  }
+}
+
 async function prepareTls(options: ServeOptions, io: CliIo): Promise<TlsMaterial | undefined> {
   if (options.cert !== undefined || options.key !== undefined) {
     if (options.cert === undefined || options.key === undefined) {
@@ -58,6 +82,7 @@ async function prepareTls(options: ServeOptions, io: CliIo): Promise<TlsMaterial
     }
     const cert = await readInputFile(options.cert, io.cwd, 'certificate file')
     const key = await readInputFile(options.key, io.cwd, 'key file')
+    checkCertificatePair(cert, options.cert, key, options.key)
     return { cert, key, caFile: path.resolve(io.cwd, options.cert) }
   }
   if (!options.tls) return undefined

@@ -36,7 +36,19 @@ const validateSchema = ajv.compile(scenarioSchema)
 
 /** Parses and validates one file's text; scenarios are returned only when the whole file is valid. */
 export function validateScenarioText(text: string, file: string): { scenarios: ValidatedScenario[]; errors: ScenarioError[] } {
-  const parsed = parseScenarioFile(text)
+  let parsed: ReturnType<typeof parseScenarioFile>
+  try {
+    parsed = parseScenarioFile(text)
+  } catch (error) {
+    // The yaml package throws, instead of listing a syntax error, when aliases
+    // expand too often (a "billion laughs" file) and on a few other inputs.
+    const message = error instanceof Error ? error.message : String(error)
+    const found = /alias/i.test(message) ? `too many alias expansions (${message})` : `a YAML error (${message})`
+    return {
+      scenarios: [],
+      errors: [{ file, line: 1, column: 1, path: '(yaml)', found, expected: 'YAML whose aliases do not nest into an exponential expansion' }],
+    }
+  }
   const errors: ScenarioError[] = parsed.syntaxErrors.map(({ position, message }) => ({
     file,
     line: position.line,

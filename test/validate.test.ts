@@ -6,6 +6,7 @@ import path from 'node:path'
 import { formatScenarioError, loadScenarioFiles, type ScenarioError } from '../harness'
 
 const INVALID_DIR = path.join(__dirname, 'fixtures', 'invalid')
+const VALID_FILE = path.join(__dirname, '..', 'scenarios', 'flag-flip-latency.yaml')
 
 async function errorsOf(name: string): Promise<ScenarioError[]> {
   const { scenarios, errors } = await loadScenarioFiles([path.join(INVALID_DIR, name)])
@@ -157,7 +158,7 @@ describe('validation of invalid scenario files', () => {
 
     expect(scenarios).toEqual([])
     const files = new Set(errors.map((error) => path.basename(error.file)))
-    expect(files.size).toBe(12)
+    expect(files.size).toBe(13)
   })
 
   test('repeated ids and start-up values are caught', async () => {
@@ -190,6 +191,16 @@ describe('validation of invalid scenario files', () => {
     expect(errors[1]?.expected).toBe('a number >= 0')
     expect(errors[2]?.expected).toBe('a number <= 86400')
     expect(errors[3]?.expected).toBe('a number <= 600000')
+  })
+
+  test('alias bomb is a per-file error', async () => {
+    const { scenarios, errors } = await loadScenarioFiles([path.join(INVALID_DIR, 'alias-bomb.yaml'), VALID_FILE])
+
+    expect([...new Set(scenarios.map((scenario) => scenario.file))]).toEqual([VALID_FILE])
+    expect(errors).toHaveLength(1)
+    expect(errors[0]?.file).toBe(path.join(INVALID_DIR, 'alias-bomb.yaml'))
+    expect(errors[0]?.path).toBe('(yaml)')
+    expect(errors[0]?.found).toContain('too many alias expansions')
   })
 
   test('poll count above the limit', async () => {
