@@ -95,6 +95,16 @@ describe('token endpoint', () => {
     expect(response.body.error_description).toContain(named)
   })
 
+  it.each(['grant_type', 'client_id', 'client_secret'])('rejects a repeated %s', async (name) => {
+    const { app } = setup()
+    const fields = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'client-a', client_secret: 'secret a+/=' })
+    fields.append(name, fields.get(name) ?? '')
+    const response = await request(app).post('/connect/token').type('form').send(fields.toString())
+    expect(response.status).toBe(400)
+    expect(response.body.error).toBe('invalid_request')
+    expect(response.body.error_description).toContain(`${name} appears more than once`)
+  })
+
   it('rejects a JSON body as invalid_request', async () => {
     const { app } = setup()
     const response = await request(app)

@@ -16,6 +16,9 @@ import {
 /** Token endpoint paths: the SaaS token service and on-premises servers. */
 export const TOKEN_PATHS = ['/connect/token', '/oauth/token']
 
+/** Token request parameters that may appear at most once. */
+const SINGLE_PARAMETERS = ['grant_type', 'client_id', 'client_secret', 'scope'] as const
+
 type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type'
 
 const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i
@@ -160,6 +163,11 @@ function issueToken(emulator: Emulator, req: Request, form: FormFields | undefin
       'invalid_request',
       `Content-Type is ${type}; send the parameters as application/x-www-form-urlencoded.`,
     )
+  }
+  // RFC 6749 section 3.2: request parameters must not be included more than once.
+  const repeated = SINGLE_PARAMETERS.find((name) => Array.isArray(form[name]))
+  if (repeated !== undefined) {
+    return failure('invalid_request', `${repeated} appears more than once; send each parameter once.`)
   }
   const grantType = formField(form, 'grant_type')
   if (grantType === undefined) {
