@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import https from 'node:https'
 import os from 'node:os'
+import pino from 'pino'
 import path from 'node:path'
 import { createSelfSignedCertificate } from '../mock-workspace-one/tls'
 import { runCli } from './program'
@@ -127,6 +128,18 @@ describe('serve --state', () => {
     await import('node:fs/promises').then((fs) => fs.writeFile(path.join(tmp, 'bad.json'), '{"format":"other"}'))
     expect(await runCli(['serve', '--port', '0', '--state', 'bad.json'], io)).toBe(2)
     expect(io.stderrText()).toContain('cannot load state file')
+  })
+
+  it('rejects a bad state file before listening', async () => {
+    const io = createTestIo({ cwd: tmp })
+    const logLines: string[] = []
+    io.createLogger = (level) => pino({ level }, { write: (line: string) => void logLines.push(line) })
+    await writeFile(path.join(tmp, 'other-format.json'), '{"format":"other"}')
+    expect(await runCli(['serve', '--port', '0', '--state', 'other-format.json'], io)).toBe(2)
+    expect(io.stderrText()).toContain('Fix or delete the file.')
+    expect(io.stderrText()).not.toContain('..')
+    expect(logLines.join('')).not.toContain('emulator listening')
+    expect(io.stdoutText()).toBe('')
   })
 })
 

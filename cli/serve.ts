@@ -2,9 +2,10 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto'
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import type { Logger } from 'pino'
+import pino, { type Logger } from 'pino'
 import { startScenarioEmulator } from '../harness'
 import {
+  createMockServer,
   createSelfSignedCertificate,
   createSystemClock,
   loadState,
@@ -190,11 +191,15 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<number
   const tls = await prepareTls(options, io)
   const statePath = options.state === undefined ? undefined : path.resolve(io.cwd, options.state)
   try {
+    // The state file is checked before the server listens, so a bad file is
+    // rejected without an "emulator listening" log line first.
+    const snapshot = statePath !== undefined && (await fileExists(statePath)) ? await readState(statePath, options.seed) : undefined
     const { server, credentials: initial } = await startServer(options, tls, logger, io)
     let credentials = initial
     try {
-      if (statePath !== undefined && (await fileExists(statePath))) {
-        credentials = await restoreState(server, statePath) ?? credentials
+      if (statePath !== undefined && snapshot !== undefined) {
+        server.emulator.restore(snapshot)
+        credentials = credentialsFromSnapshot(snapshot) ?? credentials
         logger.info({ file: statePath }, 'state loaded')
       }
       if (credentials === undefined) {
@@ -234,14 +239,18 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<number
   }
 }
 
-/** Loads a state file into the running emulator and returns the credentials it contains, if any. */
-async function restoreState(server: RunningMockServer, file: string): Promise<Credentials | undefined> {
-  let snapshot: unknown
+/**
+ * Reads a state file and checks that an emulator with `seed` can restore it.
+ * Returns the snapshot, or throws a UsageError naming the file.
+ */
+async function readState(file: string, seed: number): Promise<unknown> {
   try {
-    snapshot = await loadState(file)
-    server.emulator.restore(snapshot)
+    const snapshot = await loadState(file)
+    const probe = createMockServer({ seed, logger: pino({ level: 'silent' }), tenants: [{ name: 'probe', tenantCode: 'PROBE' }] })
+    probe.emulator.restore(snapshot)
+    return snapshot
   } catch (error) {
-    throw new UsageError(`cannot load state file ${file}: ${errorMessage(error)}. Fix or delete the file.`)
+    const reason = errorMessage(error).replace(/\.+$/, '')
+    throw new UsageError(`cannot load state file ${file}: ${reason}. Fix or delete the file.`)
   }
-  return credentialsFromSnapshot(snapshot)
 }
