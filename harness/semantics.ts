@@ -206,7 +206,7 @@ function checkWhen(when: WhenSpec, path: PathSegment[], durationMs: number, poll
     report([...path, 'at'], JSON.stringify(when.at), 'a time within the duration')
   }
   if (when.after_poll !== undefined && when.after_poll > pollCount) {
-    report([...path, 'after_poll'], String(when.after_poll), `a poll number from 1 to ${pollCount} (the duration and interval give ${pollCount} polls)`)
+    report([...path, 'after_poll'], String(when.after_poll), pollCount === 1 ? 'poll number 1 (the duration and interval give 1 poll)' : `a poll number from 1 to ${pollCount} (the duration and interval give ${pollCount} polls)`)
   }
 }
 

@@ -111,6 +111,10 @@ function reporter(file: string, source: ScenarioSource, errors: ScenarioError[])
 /** Short description of a value for messages: its JSON text, cut to 60 characters. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing'
+  // JSON.stringify writes Infinity as null, which is not what the file says.
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return Number.isNaN(value) ? 'NaN' : 'a number too large for a double, read as Infinity'
+  }
   const json = JSON.stringify(value) ?? String(value)
   if (typeof value === 'object' && value !== null) {
     return Array.isArray(value) ? `a list (${json.length > 60 ? json.slice(0, 57) + '...' : json})` : 'a mapping'

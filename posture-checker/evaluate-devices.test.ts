@@ -55,6 +55,20 @@ describe('evaluateDevices', () => {
     expect(order).toEqual(expected)
   })
 
+  test('detail counts flags in words', () => {
+    const twoFlags = ws1Device(8, 'TWO-8', {
+      ComplianceSummary: {
+        DeviceCompliance: [
+          { CompliantStatus: true, PolicyName: 'Encryption' },
+          { CompliantStatus: true, PolicyName: 'Firewall' },
+        ],
+      },
+    })
+    const [one, two] = evaluateDevices(readAll([rows[0]!, twoFlags]), [makeDevice('d-one', 'PASS-1'), makeDevice('d-two', 'TWO-8')], [makeRule()], { poll: 1 }, NOW)
+    expect(one?.detail).toBe('the one compliance flag passes')
+    expect(two?.detail).toBe('all 2 compliance flags pass')
+  })
+
   test('stamps poll and time', () => {
     for (const result of results) {
       expect(result.poll).toBe(7)

@@ -70,7 +70,7 @@ const ALL_FLAGS_PASS_DETAILS: string[] = []
 function allFlagsPassDetail(count: number): string {
   let detail = ALL_FLAGS_PASS_DETAILS[count]
   if (detail === undefined) {
-    detail = `all ${count} compliance flags pass`
+    detail = count === 1 ? 'the one compliance flag passes' : `all ${count} compliance flags pass`
     if (count < 64) ALL_FLAGS_PASS_DETAILS[count] = detail
   }
   return detail
@@ -99,7 +99,7 @@ function statusFromFlags(record: Ws1Record, flags: readonly ComplianceFlag[]): D
       record,
       'noncompliant',
       'not_compliant_status',
-      `all ${flags.length} compliance flags pass but ComplianceStatus is ${record.complianceStatus}`,
+      `${flags.length === 1 ? 'the one compliance flag passes' : `all ${flags.length} compliance flags pass`} but ComplianceStatus is ${record.complianceStatus}`,
       true,
     )
   }

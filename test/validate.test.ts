@@ -3,7 +3,7 @@
  * problem is reported once, with file, line, column and key path.
  */
 import path from 'node:path'
-import { formatScenarioError, loadScenarioFiles, type ScenarioError } from '../harness'
+import { formatScenarioError, loadScenarioFiles, validateScenarioText, type ScenarioError } from '../harness'
 
 const INVALID_DIR = path.join(__dirname, 'fixtures', 'invalid')
 const VALID_FILE = path.join(__dirname, '..', 'scenarios', 'flag-flip-latency.yaml')
@@ -201,6 +201,23 @@ describe('validation of invalid scenario files', () => {
     expect(errors[0]?.file).toBe(path.join(INVALID_DIR, 'alias-bomb.yaml'))
     expect(errors[0]?.path).toBe('(yaml)')
     expect(errors[0]?.found).toContain('too many alias expansions')
+  })
+
+  test('huge number is not shown as null', () => {
+    const { errors } = validateScenarioText('name: huge seed\nseed: 1e400\n', 'huge-seed.yaml')
+
+    expect(errors).toHaveLength(1)
+    expect(errors[0]?.path).toBe('seed')
+    expect(errors[0]?.found).toBe('a number too large for a double, read as Infinity')
+  })
+
+  test('after_poll past a single poll', () => {
+    const text = 'name: one poll\nfleet:\n  devices:\n    - { serial: A1 }\ncloudflare:\n  mirror_fleet: true\n' +
+      'expect:\n  devices:\n    - { device: A1, after_poll: 2, status: compliant }\n'
+    const { errors } = validateScenarioText(text, 'one-poll.yaml')
+
+    expect(errors).toHaveLength(1)
+    expect(errors[0]?.expected).toBe('poll number 1 (the duration and interval give 1 poll)')
   })
 
   test('poll count above the limit', async () => {
