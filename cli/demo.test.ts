@@ -45,7 +45,7 @@ describe('demo', () => {
     expect(await runCli(['demo'], io)).toBe(0)
     expect(io.stdoutText()).toContain('Summary')
     expect(io.stdoutText()).toContain('Gateway at')
-    expect(path.basename(defaultDemoFile())).toMatch(/\.ya?ml$/)
+    expect(path.basename(defaultDemoFile())).toBe('demo-story.yaml')
   })
 
   it('colours only a terminal without NO_COLOR', async () => {

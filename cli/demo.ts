@@ -18,9 +18,10 @@ export interface DemoOptions {
   logLevel: string
 }
 
-// Bundled files tried in order for the default story. A flag that flips, with
-// the delay until Access and Gateway see it, shows the most in one run.
-const PREFERRED_DEMO_FILES = [/flag-flip/, /latency/, /flip/, /^basic-flags\.ya?ml$/]
+// Bundled files tried in order for the default story. demo-story.yaml is
+// written for it: the usual matching cases, two flag flips with the delay
+// until Access and Gateway see them, and a throttled page.
+const PREFERRED_DEMO_FILES = [/^demo-story\.ya?ml$/, /flag-flip/, /latency/, /flip/, /^basic-flags\.ya?ml$/]
 
 /** Finds the bundled scenario file the demo runs by default. */
 export function defaultDemoFile(dir: string = scenariosDir()): string {
