@@ -49,6 +49,7 @@ describe('formatVerdictTable', () => {
           reason: 'no_serial',
           matchedWs1Id: null,
           fresh: false,
+          evaluatedAt: '2023-12-31T23:50:00Z',
         }),
       ],
       plain,
@@ -57,6 +58,19 @@ describe('formatVerdictTable', () => {
     expect(lines).toHaveLength(4)
     expect(lines[2]).toMatch(/^laptop-1\s+"C02ABC"\s+mac\s+WS1 compliant\s+compliant\s+pass\s+all_flags_pass\s+17$/)
     expect(lines[3]).toMatch(/^cf-2\s+-\s+mac\s+WS1 compliant\s+unknown\s+fail\s+no_serial \(stale\)\s+-$/)
+  })
+
+  it('does not call a first failed poll stale', () => {
+    const failed = makeResult({
+      status: 'unknown',
+      reason: 'provider_error',
+      PostureEvaluatedResult: false,
+      fresh: false,
+      detail: 'no earlier result; poll 1 failed',
+    })
+    const table = formatVerdictTable([failed], plain)
+    expect(table).not.toContain('(stale)')
+    expect(countResults([failed]).stale).toBe(0)
   })
 
   it('quotes serials so whitespace stays visible', () => {
@@ -70,7 +84,7 @@ describe('countResults', () => {
     const counts = countResults([
       makeResult({}),
       makeResult({ status: 'noncompliant', PostureEvaluatedResult: false }),
-      makeResult({ status: 'unknown', PostureEvaluatedResult: false, fresh: false }),
+      makeResult({ status: 'unknown', PostureEvaluatedResult: false, fresh: false, evaluatedAt: '2023-12-31T23:50:00Z' }),
     ])
     expect(counts).toEqual({
       total: 3,

@@ -12,6 +12,15 @@ function colorStatus(status: string, palette: Palette): string {
   return palette.yellow(status)
 }
 
+/**
+ * Returns whether a result was carried over from an earlier poll. A failed
+ * poll also marks a device without an earlier result fresh:false, but that
+ * result was computed now, so it is not stale.
+ */
+function isCarried(result: PostureResult): boolean {
+  return !result.fresh && result.evaluatedAt !== result.Timestamp
+}
+
 function colorVerdict(pass: boolean, palette: Palette): string {
   return pass ? palette.green('pass') : palette.red('fail')
 }
@@ -26,7 +35,7 @@ export function formatVerdictTable(results: readonly PostureResult[], palette: P
     result.PostureCheckName,
     colorStatus(result.status, palette),
     colorVerdict(result.PostureEvaluatedResult, palette),
-    result.fresh ? result.reason : `${result.reason} (stale)`,
+    isCarried(result) ? `${result.reason} (stale)` : result.reason,
     result.matchedWs1Id === null ? '-' : String(result.matchedWs1Id),
     result.detail,
   ])
@@ -58,7 +67,7 @@ export function countResults(results: readonly PostureResult[]): ResultCounts {
     counts.total += 1
     counts[result.PostureEvaluatedResult ? 'pass' : 'fail'] += 1
     counts[result.status] += 1
-    if (!result.fresh) counts.stale += 1
+    if (isCarried(result)) counts.stale += 1
   }
   return counts
 }
