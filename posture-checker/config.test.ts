@@ -168,6 +168,8 @@ describe('validateCheckerConfig', () => {
     ['empty client_id', (raw) => (raw['integration'].config.client_id = ''), 'integration.config.client_id', 'non-empty'],
     ['missing secret', (raw) => delete raw['integration'].config.client_secret, 'integration.config.client_secret', 'WS1_CLIENT_SECRET'],
     ['unset secret variable', (raw) => (raw['integration'].config.client_secret = '${NOPE}'), 'integration.config.client_secret', 'NOPE'],
+    ['empty secret reference', (raw) => (raw['integration'].config.client_secret = '${}'), 'integration.config.client_secret', 'invalid environment variable reference "${}"'],
+    ['bad secret reference', (raw) => (raw['integration'].config.client_secret = '${MY-SECRET}'), 'integration.config.client_secret', 'letters, digits and underscores'],
     ['numeric secret', (raw) => (raw['integration'].config.client_secret = 42), 'integration.config.client_secret', 'string'],
     ['rules not a list', (raw) => (raw['rules'] = {}), 'rules', 'non-empty list'],
     ['empty rules', (raw) => (raw['rules'] = []), 'rules', 'non-empty list'],

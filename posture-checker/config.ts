@@ -104,6 +104,13 @@ function resolveSecret(value: unknown, env: Env, report: Report): string | undef
   }
   const text = typeof value === 'string' ? value.trim() : ''
   const reference = ENV_REFERENCE.exec(text)
+  if (reference === null && /^\$\{.*\}$/.test(text)) {
+    report(
+      key,
+      `invalid environment variable reference ${JSON.stringify(text)}; write \${NAME} with a name of letters, digits and underscores that does not start with a digit`,
+    )
+    return undefined
+  }
   if (text !== '' && reference === null) return value as string
   const variable = reference?.[1] ?? CLIENT_SECRET_ENV
   const fromEnv = env[variable]
