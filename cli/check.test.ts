@@ -129,6 +129,17 @@ describe('check config errors', () => {
     expect(io.stderrText()).toMatch(/syntax\.yaml:\d+:\d+ /)
   })
 
+  it('exits 2 on an alias bomb naming the file', async () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]']
+    for (const [name, previous] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd']]) {
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${previous}`).join(', ')}]`)
+    }
+    await writeFile(path.join(tmp, 'aliases.yaml'), `${levels.join('\n')}\n`)
+    const io = createTestIo({ cwd: tmp })
+    expect(await runCli(['check', '--config', 'aliases.yaml', '--once'], io)).toBe(2)
+    expect(io.stderrText()).toContain('aliases.yaml is not usable YAML')
+  })
+
   it('lists every invalid key', async () => {
     const bad = configYaml()
       .replace('interval: 5m', 'interval: often')

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { LineCounter, parseDocument } from 'yaml'
 import { UsageError, errorMessage } from './errors'
@@ -29,7 +30,33 @@ export function parseYamlOrJson(text: string, file: string): unknown {
     })
     throw new UsageError(`${file} is not valid YAML or JSON.`, details)
   }
-  return document.toJS()
+  try {
+    return document.toJS()
+  } catch (error) {
+    // The yaml package throws here, for example when aliases expand too often.
+    throw new UsageError(`${file} is not usable YAML: ${errorMessage(error)}`)
+  }
+}
+
+/**
+ * Checks that an output file named on the command line can be written, before
+ * a long run produces its content. Throws a usage error naming the file when
+ * the path is a directory, its folder is missing, or either is read-only.
+ */
+export async function checkOutputFile(file: string, cwd: string, what: string): Promise<void> {
+  const absolute = path.resolve(cwd, file)
+  const existing = await stat(absolute).catch(() => undefined)
+  if (existing?.isDirectory() === true) {
+    throw new UsageError(`cannot write ${what} ${file}: it is a directory. Name a file inside it.`)
+  }
+  const target = existing === undefined ? path.dirname(absolute) : absolute
+  try {
+    await access(target, constants.W_OK)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new UsageError(`cannot write ${what} ${file}: the folder ${path.dirname(file)} does not exist.`)
+    throw new UsageError(`cannot write ${what} ${file}: ${errorMessage(error)}`)
+  }
 }
 
 /** Writes an output file named on the command line. A failure is a usage error naming the file. */

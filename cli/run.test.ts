@@ -64,6 +64,20 @@ describe('run', () => {
     expect(io.stderrText()).toContain('stopped by SIGTERM')
   })
 
+  it('checks --out before running', async () => {
+    const io = createTestIo({ cwd: tmp })
+    expect(await runCli(['run', 'good', '--out', 'good'], io)).toBe(2)
+    expect(io.stderrText()).toContain('cannot write report file good: it is a directory')
+    expect(io.stdoutText()).toBe('')
+  })
+
+  it('checks --results folder before running', async () => {
+    const io = createTestIo({ cwd: tmp })
+    expect(await runCli(['run', 'good', '--results', 'no-such-folder/results.ndjson'], io)).toBe(2)
+    expect(io.stderrText()).toContain('the folder no-such-folder does not exist')
+    expect(io.stdoutText()).toBe('')
+  })
+
   it('exits 2 on a path that does not exist', async () => {
     const io = createTestIo({ cwd: tmp })
     expect(await runCli(['run', 'missing.yaml'], io)).toBe(2)

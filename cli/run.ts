@@ -1,6 +1,6 @@
 import { loadScenarioFiles, reporters, runScenarios, selectShard, type LoadedScenario, type RunReport } from '../harness'
 import { ExitCode, ShutdownRequest, signalExitCode } from './errors'
-import { writeOutputFile } from './files'
+import { checkOutputFile, writeOutputFile } from './files'
 import { formatProgress, plural } from './format'
 import { colorEnabled, type CliIo } from './io'
 import type { Shard } from './options'
@@ -40,6 +40,9 @@ export async function runScenariosCommand(paths: string[], options: RunOptions, 
       return ExitCode.usage
     }
   }
+
+  if (options.out !== undefined) await checkOutputFile(options.out, io.cwd, 'report file')
+  if (options.results !== undefined) await checkOutputFile(options.results, io.cwd, 'results file')
 
   const showProgress = io.stderr.isTTY && scenarios.length >= PROGRESS_MIN_SCENARIOS
   const report = await runScenarios(scenarios, {
