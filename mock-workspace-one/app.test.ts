@@ -5,6 +5,7 @@ import pino from 'pino'
 import request from 'supertest'
 import { createMockServer } from './app'
 import { createManualClock } from './clock'
+import { UNKNOWN_ROUTE_HTML } from './errors'
 
 const START = Date.UTC(2024, 4, 20, 8)
 const TOKEN_FORM = 'grant_type=client_credentials&client_id=client-a&client_secret=secret-a'
@@ -83,9 +84,19 @@ describe('request dispatch', () => {
     }
   })
 
-  it('leaves paths that only start with api to the 404 route', async () => {
+  it('serves the ASP.NET 404 page outside /API too', async () => {
     const { app } = setup()
-    const response = await request(app).get('/apix/mdm/devices')
+    for (const path of ['/', '/nothing', '/apix/mdm/devices']) {
+      const response = await request(app).get(path)
+      expect(response.status).toBe(404)
+      expect(response.headers['content-type']).toBe('text/html; charset=utf-8')
+      expect(response.text).toBe(UNKNOWN_ROUTE_HTML)
+    }
+  })
+
+  it('keeps JSON 404s in the control API', async () => {
+    const { app } = setup()
+    const response = await request(app).get('/__admin/nothing')
     expect(response.status).toBe(404)
     expect(response.body.error).toBe('not_found')
   })

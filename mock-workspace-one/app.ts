@@ -1,8 +1,8 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import { createAdminRouter } from './admin'
 import { Emulator } from './emulator'
-import { describeRequestError, ws1ErrorBody, type ClientErrorDescription } from './errors'
-import { JSON_CONTENT_TYPE } from './headers'
+import { UNKNOWN_ROUTE_HTML, describeRequestError, ws1ErrorBody, type ClientErrorDescription } from './errors'
+import { HTML_CONTENT_TYPE, JSON_CONTENT_TYPE } from './headers'
 import { createApiHandler } from './routes/api'
 import { API_ROUTES } from './routes/devices'
 import { compileRoute } from './routes/table'
@@ -50,11 +50,11 @@ export function createMockServer(options: CreateMockServerOptions = {}): {
   app.use('/api', handleApi)
   app.use(createTokenRouter(emulator, handleTokenRequest))
   app.use('/__admin', createAdminRouter(emulator))
-  app.use((req: Request, res: Response) => {
-    res.status(404).type('application/json').send({
-      error: 'not_found',
-      message: `No route for ${req.method} ${req.path}; the REST API is under /API, tokens at /connect/token, the control API under /__admin.`,
-    })
+  // A tenant's IIS answers any unknown path with the ASP.NET page, not only
+  // paths under /API. The control API keeps its own JSON 404.
+  app.use((_req: Request, res: Response) => {
+    res.status(404).setHeader('content-type', HTML_CONTENT_TYPE)
+    res.end(UNKNOWN_ROUTE_HTML)
   })
   app.use(createErrorHandler(emulator))
   return { app, emulator }
