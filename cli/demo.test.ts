@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import pino from 'pino'
 import { gatewayRefreshAfter } from '../harness'
 import { defaultDemoFile } from './demo'
 import { runCli } from './program'
@@ -32,6 +33,15 @@ describe('demo', () => {
     expect(text).toContain('Access sees it now (+00:10:00), Gateway at its next cache refresh (+00:15:00)')
     expect(text).toContain('seen by poll 3 at +00:10:00, 3m after the step at +00:07:00')
     expect(text).toContain('Expectations: 1 of 1 held (all held).')
+  })
+
+  it('writes no log lines into the story', async () => {
+    const io = createTestIo({ cwd: tmp })
+    const logLines: string[] = []
+    io.createLogger = (level) => pino({ level }, { write: (line: string) => void logLines.push(line) })
+    expect(await runCli(['demo'], io)).toBe(0)
+    expect(io.stdoutText()).toContain('429')
+    expect(logLines).toEqual([])
   })
 
   it('exits 1 when an expectation fails', async () => {

@@ -67,7 +67,8 @@ export function buildProgram(io: CliIo, result: { code: number }): Command {
       '--interval <duration>',
       'with --live: polling interval such as 30s or 5m (default: the scenario integration interval)',
     )
-    .addOption(logLevelOption().default('warn'))
+    // The story itself shows retries and 429s, so warn lines would only repeat them in JSON.
+    .addOption(logLevelOption().default('error'))
     .addOption(verboseOption())
     .action(async (options: DemoOptions) => {
       const { runDemo } = await import('./demo')
