@@ -1,7 +1,10 @@
 /**
- * Scenario durations: an integer followed by a unit, such as `30s`, `90m`,
- * `2h` or `1d`. `ms` is accepted for short fault delays.
+ * Scenario durations use the checker's grammar: integers with the units d, h,
+ * m, s and ms, in that order, such as `30s`, `90m`, `2h30m`, `1d` or `250ms`.
  */
+import { ConfigError } from '../posture-checker/errors'
+import { parseDuration } from '../posture-checker/duration'
+
 const UNIT_MS: Record<string, number> = {
   ms: 1,
   s: 1000,
@@ -10,25 +13,28 @@ const UNIT_MS: Record<string, number> = {
   d: 86_400_000,
 }
 
-/** Pattern used by the JSON Schema, so editors flag a bad duration too. */
-export const DURATION_PATTERN = '^[0-9]+(ms|s|m|h|d)$'
+/**
+ * Pattern used by the JSON Schema, so editors flag a bad duration too. It
+ * matches exactly the texts that parseDurationMs reads: at least one unit,
+ * units in the order d, h, m, s, ms.
+ */
+export const DURATION_PATTERN = '^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$'
 
-const DURATION_RE = new RegExp(DURATION_PATTERN)
-
-/** Converts a duration such as `90m` to milliseconds; returns undefined when it is invalid. */
+/** Converts a duration such as `90m` or `2h30m` to milliseconds; returns undefined when it is invalid. */
 export function parseDurationMs(text: string): number | undefined {
-  const match = DURATION_RE.exec(text.trim())
-  if (!match || match[1] === undefined) return undefined
-  const unit = UNIT_MS[match[1]]
-  if (unit === undefined) return undefined
-  return Number.parseInt(text, 10) * unit
+  try {
+    return parseDuration(text)
+  } catch (error) {
+    if (error instanceof ConfigError) return undefined
+    throw error
+  }
 }
 
 /** Like parseDurationMs but throws a message naming the value and the accepted format. */
 export function requireDurationMs(text: string, key: string): number {
   const ms = parseDurationMs(text)
   if (ms === undefined) {
-    throw new Error(`invalid duration ${JSON.stringify(text)} for ${key}: use an integer and a unit, such as 30s, 90m, 2h or 1d`)
+    throw new Error(`invalid duration ${JSON.stringify(text)} for ${key}: use integers with units in the order d, h, m, s, ms, such as 30s, 90m, 2h30m or 1d`)
   }
   return ms
 }

@@ -167,7 +167,7 @@ function expectedOf(error: ErrorObject): string {
     case 'const':
       return JSON.stringify(params['allowedValue'])
     case 'pattern':
-      return 'a duration such as 30s, 90m, 2h or 1d'
+      return 'a duration such as 30s, 90m, 2h30m or 1d'
     case 'minimum':
     case 'maximum':
       return `a number ${String(params['comparison'])} ${String(params['limit'])}`

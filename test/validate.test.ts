@@ -73,7 +73,7 @@ describe('validation of invalid scenario files', () => {
       [6, 9, 'timeline[0].at'],
     ])
     expect(errors[0]?.found).toBe('"90 minutes"')
-    expect(errors[0]?.expected).toBe('a duration such as 30s, 90m, 2h or 1d')
+    expect(errors[0]?.expected).toBe('a duration such as 30s, 90m, 2h30m or 1d')
   })
 
   test('bad enum values suggest the nearest value', async () => {
