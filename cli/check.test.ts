@@ -151,6 +151,21 @@ describe('check config errors', () => {
     expect(io.stderrText()).toContain('rules[0].input.compliance_status')
   })
 
+  it('gives file:line:col of each invalid key', async () => {
+    const bad = configYaml()
+      .replace('interval: 5m', 'interval: often')
+      .replace('compliance_status: compliant', 'compliance_status: green')
+      .replace('  - { device_id: cf-3, serial_number: NOT-IN-WS1, platform: windows, name: cy-pc }\n', '  - { serial_number: X }\n')
+    await writeFile(path.join(tmp, 'located.yaml'), bad)
+    const io = createTestIo({ cwd: tmp })
+    expect(await runCli(['check', '--config', 'located.yaml', '--once'], io)).toBe(2)
+    const lines = io.stderrText().split('\n')
+    expect(lines).toContain('  located.yaml:4:13 integration.interval: invalid duration "often"; expected a number with a unit such as "10m", "1h" or "2h30m"')
+    expect(lines.some((line) => line.startsWith('  located.yaml:13:33 rules[0].input.compliance_status: '))).toBe(true)
+    // A missing key points at the closest parent that exists.
+    expect(lines.some((line) => line.startsWith('  located.yaml:17:5 devices[2].device_id: '))).toBe(true)
+  })
+
   it('exits 2 when the secret is nowhere', async () => {
     await writeFile(path.join(tmp, 'nosecret.yaml'), configYaml({ secret: null }))
     const io = createTestIo({ cwd: tmp })

@@ -12,7 +12,7 @@ import {
   type PostureResult,
 } from '../posture-checker'
 import { ExitCode, UsageError, errorMessage } from './errors'
-import { parseYamlOrJson, readInputFile, writeOutputFile } from './files'
+import { parseYamlOrJsonWithPositions, readInputFile, writeOutputFile } from './files'
 import { createPalette, plural } from './format'
 import { colorEnabled, waitForShutdown, type CliIo } from './io'
 import {
@@ -36,12 +36,12 @@ export interface CheckOptions {
 /** Reads and validates a checker config file. The usage error lists every validation error. */
 export async function loadCheckerConfig(file: string, io: CliIo): Promise<CheckerConfig> {
   const text = await readInputFile(file, io.cwd, 'config file')
-  const raw = parseYamlOrJson(text, file)
+  const { value: raw, locate } = parseYamlOrJsonWithPositions(text, file)
   const validation = validateCheckerConfig(raw, { env: io.env })
   if (!validation.ok) {
     throw new UsageError(
       `${file} is not a valid checker config.`,
-      validation.errors.map((error) => `${error.key}: ${error.message}`),
+      validation.errors.map((error) => `${file}:${locate(error.key)} ${error.key}: ${error.message}`),
     )
   }
   return validation.config

@@ -21,8 +21,35 @@ export async function readInputFile(file: string, cwd: string, what: string): Pr
  * usage error listing `file:line:col message` for each.
  */
 export function parseYamlOrJson(text: string, file: string): unknown {
+  return parseYamlOrJsonWithPositions(text, file).value
+}
+
+/**
+ * Parses like parseYamlOrJson and also returns `locate`, which turns a key
+ * path such as `rules[1].input.compliance_status` into `line:col` of that
+ * value. A path that is missing from the file gives the position of its
+ * closest existing parent.
+ */
+export function parseYamlOrJsonWithPositions(text: string, file: string): { value: unknown; locate: (keyPath: string) => string } {
   const lineCounter = new LineCounter()
   const document = parseDocument(text, { prettyErrors: false, lineCounter })
+  const locate = (keyPath: string): string => {
+    const segments = keyPath.match(/[^.[\]]+/g) ?? []
+    for (let length = segments.length; length >= 0; length--) {
+      const path = segments.slice(0, length).map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment))
+      const node: unknown = length === 0 ? document.contents : document.getIn(path, true)
+      const range = (node as { range?: [number, number, number] } | null | undefined)?.range
+      if (range !== undefined) {
+        const position = lineCounter.linePos(range[0])
+        return `${position.line}:${position.col}`
+      }
+    }
+    return '1:1'
+  }
+  return { value: parseDocumentValue(document, lineCounter, file), locate }
+}
+
+function parseDocumentValue(document: ReturnType<typeof parseDocument>, lineCounter: LineCounter, file: string): unknown {
   if (document.errors.length > 0) {
     const details = document.errors.map((error) => {
       const position = lineCounter.linePos(error.pos[0])
