@@ -15,8 +15,9 @@ const UNIT_MS: Record<string, number> = {
 
 /**
  * Pattern used by the JSON Schema, so editors flag a bad duration too. It
- * matches exactly the texts that parseDurationMs reads: at least one unit,
- * units in the order d, h, m, s, ms.
+ * matches the texts that parseDurationMs reads (at least one unit, units in
+ * the order d, h, m, s, ms) except that it allows no surrounding spaces and
+ * no size limit.
  */
 export const DURATION_PATTERN = '^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$'
 

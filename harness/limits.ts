@@ -5,7 +5,7 @@
  */
 import { MIN_INTERVAL_MS } from '../posture-checker/duration'
 import { DEFAULT_INTERVAL } from './defaults'
-import { formatDurationMs, parseDurationMs } from './duration'
+import { DURATION_PATTERN, formatDurationMs, parseDurationMs } from './duration'
 import type { ScenarioSpec } from './spec'
 import type { Report } from './validate'
 import type { PathSegment } from './yaml-source'
@@ -21,6 +21,8 @@ export const MAX_POLLS_PER_SCENARIO = 10_000
 /** Minimum poll interval of a scenario: the checker's own minimum, 1 second. */
 export const MIN_SCENARIO_INTERVAL_MS = MIN_INTERVAL_MS
 
+const DURATION_RE = new RegExp(DURATION_PATTERN)
+
 /** First id of a generated fleet without `first_id`: the emulator numbers an empty tenant's devices from 1001. */
 const DEFAULT_GENERATED_FIRST_ID = 1001
 
@@ -29,10 +31,31 @@ const MIN_TOKEN_LIFETIME_MS = 1_000
 
 /** Checks poll count, interval, token lifetime and unique device ids, uuids and client ids. */
 export function checkRunLimits(spec: ScenarioSpec, report: Report): void {
+  checkDurationSizes(spec, [], report)
   checkPolls(spec, report)
   checkTokenLifetime(spec, report)
   checkDeviceIdentities(spec, report)
   checkClientIds(spec, report)
+}
+
+/**
+ * Reports durations that match the schema's pattern but are too long to count
+ * in milliseconds, which parseDurationMs reads as undefined.
+ */
+function checkDurationSizes(value: unknown, path: PathSegment[], report: Report): void {
+  if (typeof value === 'string') {
+    if (DURATION_RE.test(value) && parseDurationMs(value) === undefined) {
+      report(path, JSON.stringify(value), 'a duration short enough to count in milliseconds (under about 285,000 years)')
+    }
+    return
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => checkDurationSizes(item, [...path, index], report))
+    return
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) checkDurationSizes(item, [...path, key], report)
+  }
 }
 
 function checkPolls(spec: ScenarioSpec, report: Report): void {

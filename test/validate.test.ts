@@ -220,6 +220,14 @@ describe('validation of invalid scenario files', () => {
     expect(errors[0]?.expected).toBe('poll number 1 (the duration and interval give 1 poll)')
   })
 
+  test('duration too long to count', () => {
+    const { errors } = validateScenarioText('name: endless\nduration: 99999999999999999999d\n', 'endless.yaml')
+
+    expect(errors).toHaveLength(1)
+    expect(errors[0]?.path).toBe('duration')
+    expect(errors[0]?.expected).toContain('short enough to count in milliseconds')
+  })
+
   test('poll count above the limit', async () => {
     const errors = await errorsOf('too-many-polls.yaml')
 
