@@ -12,9 +12,10 @@ import type { PathSegment } from './yaml-source'
 
 /**
  * Maximum number of polls in one scenario. Every poll's results stay in
- * memory for the report, so run time grows faster than the poll count: on a
- * 2-core machine 7,201 polls of one device took 14 s and 260 MB, and 86,400
- * polls had not finished after 10 minutes. A day of 10-second polls fits.
+ * memory for the report, so run time grows faster than the poll count. With
+ * `ws1sim run` on a 2-core machine, 7,201 polls of one device took 14 s and
+ * 260 MB, and 86,400 polls had not finished after 10 minutes. A day of
+ * 10-second polls fits.
  */
 export const MAX_POLLS_PER_SCENARIO = 10_000
 

@@ -50,8 +50,10 @@ export function createMockServer(options: CreateMockServerOptions = {}): {
   app.use('/api', handleApi)
   app.use(createTokenRouter(emulator, handleTokenRequest))
   app.use('/__admin', createAdminRouter(emulator))
-  // A tenant's IIS answers any unknown path with the ASP.NET page, not only
-  // paths under /API. The control API keeps its own JSON 404.
+  // A tenant's IIS sends an HTML 404 for any unknown path, not only under
+  // /API. The control API keeps its own JSON 404.
+  // NOTE: only the /API page was captured from a tenant; other paths are
+  // assumed to get the same page.
   app.use((_req: Request, res: Response) => {
     res.status(404).setHeader('content-type', HTML_CONTENT_TYPE)
     res.end(UNKNOWN_ROUTE_HTML)
