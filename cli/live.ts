@@ -69,7 +69,9 @@ function createLiveChecker(scenario: LoadedScenario, config: CheckerConfig, logg
  * not yet applied.
  */
 function scheduleTimeline(target: StepTarget, io: CliIo, palette: Palette, logger: ReturnType<CliIo['createLogger']>): () => void {
-  const timers: NodeJS.Timeout[] = []
+  // systemClock.sleep chains timers, so a step weeks away cannot overflow
+  // Node's 2^31-1 ms timer and fire at once.
+  const cancel = new AbortController()
   const steps = target.spec.timeline ?? []
   steps.forEach((step, index) => {
     const apply = (): void => {
@@ -86,11 +88,9 @@ function scheduleTimeline(target: StepTarget, io: CliIo, palette: Palette, logge
     // The timeline is scheduled right at start, so each step waits its own offset.
     const delayMs = parseDurationMs(step.at) ?? 0
     if (delayMs <= 0) apply()
-    else timers.push(setTimeout(apply, delayMs))
+    else systemClock.sleep(delayMs, cancel.signal).then(apply, () => undefined)
   })
-  return () => {
-    for (const timer of timers) clearTimeout(timer)
-  }
+  return () => cancel.abort()
 }
 
 function liveHelp(server: RunningMockServer, results: PostureResult[]): string[] {
