@@ -111,7 +111,7 @@ function reporter(file: string, source: ScenarioSource, errors: ScenarioError[])
 /** Short description of a value for messages: its JSON text, cut to 60 characters. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing'
-  // JSON.stringify writes Infinity as null, which is not what the file says.
+  // JSON.stringify writes Infinity as null, which is not the value in the file.
   if (typeof value === 'number' && !Number.isFinite(value)) {
     return Number.isNaN(value) ? 'NaN' : 'a number too large for a double, read as Infinity'
   }

@@ -19,7 +19,7 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? Object.assign(new Error('The operation was aborted'), { name: 'AbortError' })
 }
 
-/** A byte stream that yields `bytes` as one chunk, without copying them. */
+/** Creates a byte stream that yields `bytes` as one chunk, without copying them. */
 function singleChunkStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     start(controller) {

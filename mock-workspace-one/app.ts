@@ -110,7 +110,7 @@ function createHotPathDispatcher(
   }
 }
 
-/** Whether a request target is `/api`, in any letter case, alone or followed by `/` or a query. */
+/** Tests whether a request target is `/api`, in any letter case, alone or followed by `/` or a query. */
 function isApiUrl(url: string): boolean {
   if (url.charCodeAt(0) !== SLASH) return false
   const after = url.charCodeAt(API_PREFIX_LENGTH)
@@ -119,7 +119,7 @@ function isApiUrl(url: string): boolean {
   return url.slice(1, API_PREFIX_LENGTH).toLowerCase() === 'api'
 }
 
-/** Whether a request target is exactly one of the token paths, in any letter case. */
+/** Tests whether a request target is exactly one of the token paths, in any letter case. */
 function isTokenUrl(url: string): boolean {
   for (const path of TOKEN_PATHS) {
     if (url.length === path.length && url.toLowerCase() === path) return true

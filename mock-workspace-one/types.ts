@@ -141,7 +141,7 @@ export interface TenantSpec {
   throttlePerMinute?: number
   /** Requests per daily window before 429; 0 disables. */
   dailyQuota?: number
-  /** Which record a single lookup by serial returns when several share it. */
+  /** Tie-break rule for a single lookup by serial when several records share it. */
   duplicateSerialLookup?: 'oldest-id' | 'newest-id' | 'enrolled-first'
   /** ComplianceStatus reported for devices that are not enrolled. */
   unenrolledCompliance?: 'keep' | 'NotAvailable' | 'NonCompliant'

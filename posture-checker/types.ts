@@ -43,7 +43,7 @@ export interface PostureRule {
   expiration?: string
 }
 
-/** A device as Cloudflare (WARP) knows it. */
+/** A device as Cloudflare (WARP) records it. */
 export interface CloudflareDevice {
   device_id: string
   /** null or "" when WARP could not read one. */
@@ -93,7 +93,7 @@ export interface CheckerOptions {
   searchApiVersion?: 1 | 2
   /** Page size asked for (default 500; the server may cap it). */
   pageSize?: number
-  /** Where compliance flags come from (default 'search'). */
+  /** Source of the compliance flags (default 'search'). */
   complianceSource?: 'search' | 'per-device'
   /** Parallel per-device compliance requests (default 4). */
   complianceConcurrency?: number
@@ -112,7 +112,7 @@ export interface CheckerOptions {
   tenantCode?: string
 }
 
-/** Why a device got its status. */
+/** Reason code for a device's status. */
 export type ResultReason =
   | 'all_flags_pass'
   | 'flag_failed'
@@ -171,7 +171,7 @@ export interface PostureResult {
   poll: number
 }
 
-/** What one poll concluded, beside the per-device results. */
+/** Outcome of one poll, with its per-device results. */
 export interface PollOutcome {
   poll: number
   startedAt: number

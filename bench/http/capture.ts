@@ -15,7 +15,7 @@ export interface BenchRequest {
   headers: Record<string, string>
   body?: string
   /**
-   * Authorization value that tells apart requests to the same URL for
+   * Authorization value that distinguishes requests to the same URL for
    * different tenants. Replay servers key their routes on it when set.
    */
   routeHeader?: string

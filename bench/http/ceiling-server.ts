@@ -1,6 +1,6 @@
 /**
  * The ceiling: an Express app (the project's own express version) that
- * answers with response bytes captured from the emulator, headers included,
+ * responds with the bytes captured from the emulator, headers included,
  * ETag off. Nothing is computed per request beyond Express routing and a
  * map look-up, so no emulator can be faster on the same stack.
  *

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ url: server.url, pid: process.pid })}\n`)
 
   process.once('SIGTERM', () => {
-    // Exit anyway if a keep-alive connection holds close() open.
+    // Exit anyway if a keep-alive connection keeps close() from finishing.
     setTimeout(() => process.exit(0), 5000).unref()
     stopProfiler()
       .then(() => server.close())

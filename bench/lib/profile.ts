@@ -87,7 +87,7 @@ export function readProfile(file: string): CpuProfile {
   return JSON.parse(readFileSync(file, 'utf8')) as CpuProfile
 }
 
-/** Environment variable that asks a bench worker to profile its timed section into this file. */
+/** Environment variable that makes a bench worker profile its timed section into this file. */
 export const PROFILE_ENV = 'BENCH_CPU_PROFILE'
 
 /**

@@ -110,12 +110,12 @@ function mirrorDevices(pages: string[]): CloudflareDevice[] {
   return devices
 }
 
-/** A fetch that answers the token and search requests from memory and rejects anything else. */
+/** Creates a fetch that serves the token and search requests from memory and rejects anything else. */
 function inMemoryFetch(origin: string, pages: string[]): typeof fetch {
   const tokenBody = JSON.stringify({ access_token: 'in-memory-token', token_type: 'Bearer', expires_in: 86_400 })
   const jsonHeaders = { 'content-type': 'application/json; charset=utf-8' }
   return async (input, _init) => {
-    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
+    const url = new URL(requestUrl(input))
     if (url.origin !== origin) {
       throw new Error(`In-memory fetch has no response for ${url.href}`)
     }
@@ -211,3 +211,10 @@ main().catch((error: unknown) => {
   process.stderr.write(`checker worker failed: ${error instanceof Error ? error.message : String(error)}\n`)
   process.exitCode = 1
 })
+
+/** Returns the URL text of a fetch input. */
+function requestUrl(input: string | URL | Request): string {
+  if (typeof input === 'string') return input
+  if (input instanceof URL) return input.href
+  return input.url
+}

@@ -16,7 +16,7 @@ import {
 /** Token endpoint paths: the SaaS token service and on-premises servers. */
 export const TOKEN_PATHS = ['/connect/token', '/oauth/token']
 
-/** Token request parameters that may appear at most once. */
+/** Token request parameters rejected with invalid_request when repeated. */
 const SINGLE_PARAMETERS = ['grant_type', 'client_id', 'client_secret', 'scope'] as const
 
 type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type'
