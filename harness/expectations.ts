@@ -274,6 +274,15 @@ export function nextPollTick(ms: number, intervalMs: number): number {
   return Math.ceil(ms / intervalMs) * intervalMs
 }
 
+/** True when `poll` started at or after the expectation's change and reported the device with its new status. */
+export function reportsLatencyChange(expectation: LatencyExpectation, poll: PollRecord): boolean {
+  const changeMs = parseDurationMs(expectation.change_at) ?? 0
+  return (
+    poll.startedAtMs >= changeMs &&
+    poll.outcome.results.some((result) => deviceMatches(result, expectation.device) && ruleMatches(result, expectation.rule) && result.status === expectation.to)
+  )
+}
+
 function checkLatency(expectation: LatencyExpectation, id: string, context: EvaluationContext): ExpectationResult {
   const changeMs = parseDurationMs(expectation.change_at) ?? 0
   const computedAccess = nextPollTick(changeMs, context.intervalMs)
@@ -283,11 +292,7 @@ function checkLatency(expectation: LatencyExpectation, id: string, context: Eval
   const title = `${expectation.device} becomes ${expectation.to} after the change at ${expectation.change_at}`
   const expected = `Access at ${formatDurationMs(expectedAccess)}, Gateway at ${formatDurationMs(expectedGateway)} (computed from the ${formatDurationMs(context.intervalMs)} interval: Access ${formatDurationMs(computedAccess)}, Gateway ${formatDurationMs(computedGateway)})`
 
-  const seen = context.polls.find(
-    (poll) =>
-      poll.startedAtMs >= changeMs &&
-      poll.outcome.results.some((result) => deviceMatches(result, expectation.device) && ruleMatches(result, expectation.rule) && result.status === expectation.to),
-  )
+  const seen = context.polls.find((poll) => reportsLatencyChange(expectation, poll))
   if (seen === undefined) return { id, title, passed: false, expected, actual: `no poll after ${expectation.change_at} reported ${expectation.to}` }
   const accessMs = seen.finishedAtMs
   const gatewayMs = gatewayRefreshAfter(accessMs)

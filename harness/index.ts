@@ -6,6 +6,7 @@
 export { loadScenarioFiles, type LoadedScenario } from './loader'
 export { formatScenarioError, validateScenarioText, type ScenarioError } from './validate'
 export { runScenario, runScenarios, startScenarioEmulator, type RunOptions } from './runner'
+export type { ResultRetention } from './retention'
 export {
   buildCheckerConfig,
   buildCheckerOptions,

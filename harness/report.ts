@@ -25,6 +25,16 @@ export interface PollRecord {
   journal: JournalEntry[]
   /** Workspace ONE records in the tenant when the poll started. */
   ws1DevicesAtStart: number
+  /** Number of posture results the poll produced, also when they were not kept. */
+  resultCount: number
+  /** Results by status, also when they were not kept. */
+  counts: Record<'compliant' | 'noncompliant' | 'unknown', number>
+  /**
+   * False when `outcome.results` was emptied because no expectation reads
+   * this poll (RunOptions.keepResults 'needed', the default). The poll's
+   * `verdicts` event carried the results during the run.
+   */
+  resultsKept: boolean
 }
 
 export interface ScenarioTimings {

@@ -60,7 +60,7 @@ export function jsonReporter(report: RunReport): string {
       requests: poll.journal.length,
       pages: poll.outcome.pages,
       ws1Records: poll.outcome.ws1Records,
-      results: poll.outcome.results.length,
+      results: poll.resultCount,
     })),
     timings: scenario.timings,
   }))
@@ -133,9 +133,16 @@ function seconds(ms: number): string {
 /**
  * Formats every posture result of every poll as one JSON object a line, in
  * run order. Each line ends with `scenario` (the name) and `scenarioFile`, so
- * results of several scenarios in one file stay distinguishable.
+ * results of several scenarios in one file stay distinguishable. Needs a
+ * run with keepResults 'all'; throws when a poll's results were not kept.
  */
 export function resultsNdjsonReporter(report: RunReport): string {
+  const dropped = report.scenarios.find((scenario) => scenario.polls.some((poll) => !poll.resultsKept))
+  if (dropped !== undefined) {
+    throw new Error(
+      `scenario "${dropped.name}" kept the results of only the polls its expectations read; run it with keepResults: 'all' to write every result`,
+    )
+  }
   return report.scenarios
     .flatMap((scenario) => {
       const source = { scenario: scenario.name, scenarioFile: scenario.file }

@@ -62,8 +62,9 @@ describe('runScenario', () => {
   })
 
   test('same seed gives the same bytes', async () => {
-    const first = await runScenarios([{ file: 'inline.yaml', name: flipSpec.name, index: 0, spec: flipSpec }])
-    const second = await runScenarios([{ file: 'inline.yaml', name: flipSpec.name, index: 0, spec: flipSpec }])
+    const scenario = { file: 'inline.yaml', name: flipSpec.name, index: 0, spec: flipSpec }
+    const first = await runScenarios([scenario], { keepResults: 'all' })
+    const second = await runScenarios([scenario], { keepResults: 'all' })
     const withoutWallTimes = (text: string): string => text.replace(/"wallMs": \d+/g, '"wallMs": 0')
 
     expect(reporters.resultsNdjson(second)).toBe(reporters.resultsNdjson(first))
@@ -132,7 +133,7 @@ describe('runScenario', () => {
       for (const zone of ['UTC', 'America/Los_Angeles', 'Asia/Tokyo']) {
         // Node re-reads TZ when it is assigned, so Date parsing follows each zone.
         process.env['TZ'] = zone
-        const report = await runScenarios(scenarios)
+        const report = await runScenarios(scenarios, { keepResults: 'all' })
         expect([zone, report.failed]).toEqual([zone, 0])
         outputs.push(reporters.resultsNdjson(report))
       }

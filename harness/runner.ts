@@ -16,6 +16,7 @@ import { formatDurationMs, parseDurationMs } from './duration'
 import { evaluateExpectations } from './expectations'
 import type { LoadedScenario } from './loader'
 import type { PollRecord, RunEvent, RunReport, ScenarioReport } from './report'
+import { ResultsKeeper, type ResultRetention } from './retention'
 import { selectShard } from './shard'
 import type { ScenarioSpec } from './spec'
 import { actionOf, applyTimelineStep, type StepTarget } from './steps'
@@ -34,6 +35,14 @@ export interface RunOptions {
    * no further scenario.
    */
   signal?: AbortSignal
+  /**
+   * Which polls keep their posture results in the report. 'needed' (the
+   * default) keeps the last poll and those an expectation reads, so a long
+   * run over a large fleet stays within memory; the `verdicts` events carry
+   * every poll's results either way. 'all' keeps every poll's results, which
+   * resultsNdjsonReporter needs.
+   */
+  keepResults?: ResultRetention
 }
 
 /** Journal capacity for a run; the runner reads each poll's entries right after the poll. */
@@ -48,6 +57,8 @@ interface RunContext extends StepTarget {
   errors: string[]
   lastSeq: number
   emit: (event: RunEvent) => void
+  /** Drops the results of polls no expectation reads; absent when every poll keeps them. */
+  keeper: ResultsKeeper | undefined
 }
 
 /**
@@ -111,6 +122,7 @@ export async function runScenario(scenario: LoadedScenario | ScenarioSpec, optio
       errors: [],
       lastSeq: Math.max(-1, ...server.emulator.journal().map((entry) => entry.seq)),
       emit,
+      keeper: options.keepResults === 'all' ? undefined : new ResultsKeeper(spec.expect),
     }
     await drive(context, durationMs, intervalMs, options.overrunLimitMs ?? DEFAULT_OVERRUN_LIMIT_MS, options.signal)
   } catch (error) {
@@ -214,6 +226,8 @@ async function runPoll(context: RunContext): Promise<void> {
   }
   const journal = server.emulator.journal({ since: startedAt }).filter((entry) => entry.seq > context.lastSeq)
   for (const entry of journal) context.lastSeq = Math.max(context.lastSeq, entry.seq)
+  const counts = { compliant: 0, noncompliant: 0, unknown: 0 }
+  for (const result of outcome.results) counts[result.status]++
   const record: PollRecord = {
     poll: number,
     startedAtMs: startedAt - startMs,
@@ -221,17 +235,19 @@ async function runPoll(context: RunContext): Promise<void> {
     outcome,
     journal,
     ws1DevicesAtStart,
+    resultCount: outcome.results.length,
+    counts,
+    resultsKept: true,
   }
   context.polls.push(record)
   emitPollEvents(context, record)
+  context.keeper?.add(record)
 }
 
 function emitPollEvents(context: RunContext, record: PollRecord): void {
   const { emit, startMs } = context
   for (const entry of record.journal) emitRequest(emit, entry, record.poll, startMs)
   const results = record.outcome.results
-  const counts = { compliant: 0, noncompliant: 0, unknown: 0 }
-  for (const result of results) counts[result.status]++
   const end: Extract<RunEvent, { type: 'poll-end' }> = {
     type: 'poll-end',
     atMs: record.finishedAtMs,
@@ -240,7 +256,7 @@ function emitPollEvents(context: RunContext, record: PollRecord): void {
     requests: record.journal.length,
     pages: record.outcome.pages,
     ws1Records: record.outcome.ws1Records,
-    counts,
+    counts: { ...record.counts },
   }
   if (record.outcome.error !== undefined) end.error = record.outcome.error
   emit(end)

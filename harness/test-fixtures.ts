@@ -83,5 +83,12 @@ export function fakePoll(
     },
     journal: options.journal ?? [],
     ws1DevicesAtStart: options.ws1DevicesAtStart ?? results.length,
+    resultCount: results.length,
+    counts: {
+      compliant: results.filter((result) => result.status === 'compliant').length,
+      noncompliant: results.filter((result) => result.status === 'noncompliant').length,
+      unknown: results.filter((result) => result.status === 'unknown').length,
+    },
+    resultsKept: true,
   }
 }

@@ -1,0 +1,102 @@
+import path from 'node:path'
+import { loadScenarioFiles } from './loader'
+import type { PollRecord, RunEvent } from './report'
+import { ResultsKeeper } from './retention'
+import { runScenario } from './runner'
+import type { ExpectSection } from './spec'
+import { fakePoll, fakeResult } from './test-fixtures'
+
+const SCENARIOS_DIR = path.join(__dirname, '..', 'scenarios')
+const FIVE_MINUTES = 300_000
+
+/** Builds polls 5 minutes apart with one result each. Device `d1` is noncompliant from poll `turnsAt` on. */
+function pollsOfDay(count: number, turnsAt: number): PollRecord[] {
+  return Array.from({ length: count }, (_, index) => {
+    const poll = index + 1
+    const status = poll >= turnsAt ? 'noncompliant' : 'compliant'
+    return fakePoll(poll, index * FIVE_MINUTES, [fakeResult({ DeviceID: 'd1', status, poll })], { durationMs: 1_000 })
+  })
+}
+
+/** Feeds the polls to a keeper one by one and returns the numbers of those that kept their results. */
+function keptPolls(expect: ExpectSection | undefined, polls: PollRecord[]): number[] {
+  const keeper = new ResultsKeeper(expect)
+  for (const poll of polls) keeper.add(poll)
+  return polls.filter((poll) => poll.resultsKept).map((poll) => poll.poll)
+}
+
+describe('ResultsKeeper', () => {
+  test('keeps only the last poll when no expectation names one', () => {
+    const polls = pollsOfDay(6, 99)
+
+    expect(keptPolls({ polls_run: 6 }, polls)).toEqual([6])
+    expect(polls[0]?.outcome.results).toEqual([])
+    expect(polls[0]?.resultCount).toBe(1)
+    expect(polls[0]?.counts).toEqual({ compliant: 1, noncompliant: 0, unknown: 0 })
+  })
+
+  test('keeps the polls named by after_poll', () => {
+    const expect_: ExpectSection = { devices: [{ device: 'd1', after_poll: 2 }], counts: [{ after_poll: 4, total: 1 }] }
+
+    expect(keptPolls(expect_, pollsOfDay(6, 99))).toEqual([2, 4, 6])
+  })
+
+  test('keeps the last poll finished by each at time', () => {
+    // Poll 3 starts at 10m and finishes at 10m 1s, so at 10m reads poll 2 and at 10m 1s reads poll 3.
+    const expect_: ExpectSection = { devices: [{ device: 'd1', at: '10m' }], counts: [{ at: '10m1s', total: 1 }] }
+
+    expect(keptPolls(expect_, pollsOfDay(6, 99))).toEqual([2, 3, 6])
+  })
+
+  test('keeps the first poll that reports a latency change', () => {
+    const expect_: ExpectSection = { latency: [{ device: 'd1', change_at: '12m', to: 'noncompliant' }] }
+
+    // d1 turns noncompliant in poll 4 (at 15m), the first poll after the change at 12m.
+    expect(keptPolls(expect_, pollsOfDay(8, 4))).toEqual([4, 8])
+  })
+
+  test('keeps every poll of a run with keepResults all', async () => {
+    const { scenarios } = await loadScenarioFiles([path.join(SCENARIOS_DIR, 'flag-flip-latency.yaml')])
+    const scenario = scenarios[0]
+    if (scenario === undefined) throw new Error('flag-flip-latency.yaml has no scenario')
+
+    const report = await runScenario(scenario, { keepResults: 'all' })
+
+    expect(report.polls.every((poll) => poll.resultsKept && poll.outcome.results.length === poll.resultCount)).toBe(true)
+  })
+})
+
+describe('runs with the default retention', () => {
+  // These files have at, after_poll or latency expectations.
+  test('bundled scenarios give the same verdicts', async () => {
+    const files = ['demo-story', 'duplicate-serials', 'flag-flip-latency', 'outage-and-expiration', 'paging-to-the-end', 'secret-rotation', 'server-errors-mid-paging'].map((name) =>
+      path.join(SCENARIOS_DIR, `${name}.yaml`),
+    )
+    const { scenarios, errors } = await loadScenarioFiles(files)
+    expect(errors).toEqual([])
+
+    for (const scenario of scenarios) {
+      const verdictEvents: Array<Extract<RunEvent, { type: 'verdicts' }>> = []
+      const lean = await runScenario(scenario, { onEvent: (event) => event.type === 'verdicts' && verdictEvents.push(event) })
+      const full = await runScenario(scenario, { keepResults: 'all' })
+
+      expect([scenario.name, lean.expectations]).toEqual([scenario.name, full.expectations])
+      expect(lean.polls.map((poll) => poll.resultCount)).toEqual(full.polls.map((poll) => poll.outcome.results.length))
+      // The events carried every poll's results, also those the report dropped.
+      expect(verdictEvents.map((event) => event.results)).toEqual(full.polls.map((poll) => poll.outcome.results))
+    }
+  })
+
+  test('a long run drops the results of polls no expectation reads', async () => {
+    const { scenarios } = await loadScenarioFiles([path.join(SCENARIOS_DIR, 'flag-flip-latency.yaml')])
+    const scenario = scenarios[0]
+    if (scenario === undefined) throw new Error('flag-flip-latency.yaml has no scenario')
+
+    const report = await runScenario(scenario)
+
+    const dropped = report.polls.filter((poll) => !poll.resultsKept)
+    expect(dropped.length).toBeGreaterThan(0)
+    expect(dropped.every((poll) => poll.outcome.results.length === 0 && poll.resultCount > 0)).toBe(true)
+    expect(report.polls.at(-1)?.resultsKept).toBe(true)
+  })
+})
