@@ -153,3 +153,81 @@ describe('request dispatch', () => {
     expect(entry?.path).toBe('/ws1/API/mdm/devices')
   })
 })
+
+/** Sends one request with a fixed Host header and returns its status, headers without `date`, and body. */
+function sendAndRead(
+  port: number,
+  method: string,
+  target: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const options = { host: '127.0.0.1', port, method, path: target, headers: { ...headers, host: 'emulator.test' } }
+    const outgoing = http.request(options, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        text += chunk
+      })
+      response.on('end', () => {
+        const { date: _date, ...rest } = response.headers
+        resolve({ status: response.statusCode ?? 0, headers: rest, body: text })
+      })
+    })
+    outgoing.on('error', reject)
+    outgoing.end(body)
+  })
+}
+
+describe('handleRequest listener', () => {
+  it('answers like the Express app', async () => {
+    const viaApp = setup()
+    const viaListener = setup()
+    const appServer = http.createServer(viaApp.app)
+    const listenerServer = http.createServer(viaListener.handleRequest)
+    const servers = [appServer, listenerServer]
+    for (const server of servers) {
+      server.listen(0, '127.0.0.1')
+      await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+    }
+    try {
+      const form = { 'content-type': 'application/x-www-form-urlencoded' }
+      const ports = servers.map((server) => (server.address() as AddressInfo).port)
+      const exchanges = await Promise.all(
+        ports.map(async (port) => {
+          const results = [await sendAndRead(port, 'POST', '/connect/token', form, TOKEN_FORM)]
+          const token = (JSON.parse(results[0]?.body ?? '{}') as { access_token: string }).access_token
+          const bearer = { authorization: `Bearer ${token}`, accept: 'application/json;version=1' }
+          const requests: Array<[string, string, Record<string, string>, string?]> = [
+            ['GET', '/API/mdm/devices?searchby=Serialnumber&id=FAKE1', bearer],
+            ['GET', '/api/mdm/devices?SearchBy=serialnumber&ID=FAKE1&id=other', bearer],
+            ['GET', '/API/mdm/devices?searchby=Serialnumber&id=FAKE1#fragment', bearer],
+            ['GET', '/API/mdm/devices?searchby=Serialnumber&id=NOPE', bearer],
+            ['GET', '/API/mdm/devices?searchby=Colour&id=FAKE1', bearer],
+            ['GET', '/API?x=1', bearer],
+            ['GET', '/API/mdm/devices/1', bearer],
+            ['DELETE', '/API/mdm/devices/search', bearer],
+            ['GET', '/API/mdm/devices/search?page=0&pagesize=5', { authorization: 'Bearer wrong' }],
+            ['POST', '/oauth/token', form, 'grant_type=password'],
+            ['POST', '/connect/token', { 'content-type': 'text/plain' }, TOKEN_FORM],
+          ]
+          for (const [method, target, headers, body] of requests) {
+            results.push(await sendAndRead(port, method, target, headers, body))
+          }
+          return results
+        }),
+      )
+      expect(exchanges[1]).toEqual(exchanges[0])
+      const journal = (emulator: typeof viaApp.emulator) =>
+        emulator.journal().map(({ durationMs: _durationMs, ...entry }) => entry)
+      const appJournal = journal(viaApp.emulator)
+      expect(appJournal).toHaveLength(12)
+      expect(journal(viaListener.emulator)).toEqual(appJournal)
+    } finally {
+      for (const server of servers) {
+        await new Promise<void>((resolve) => server.close(() => resolve()))
+      }
+    }
+  })
+})

@@ -11,11 +11,11 @@ import type { RunningMockServer } from './types'
  * it open.
  */
 export async function startMockServer(options: CreateMockServerOptions = {}): Promise<RunningMockServer> {
-  const { app, emulator } = createMockServer(options)
+  const { emulator, handleRequest } = createMockServer(options)
   const server =
     options.tls === undefined
-      ? http.createServer(app)
-      : https.createServer({ cert: options.tls.cert, key: options.tls.key }, app)
+      ? http.createServer(handleRequest)
+      : https.createServer({ cert: options.tls.cert, key: options.tls.key }, handleRequest)
   const host = options.host ?? '127.0.0.1'
 
   await new Promise<void>((resolve, reject) => {

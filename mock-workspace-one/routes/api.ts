@@ -1,3 +1,4 @@
+import { parse as parseQueryString } from 'node:querystring'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import type { Emulator } from '../emulator'
 import { ApiError, UNKNOWN_ROUTE_HTML, ws1ErrorBody } from '../errors'
@@ -22,6 +23,25 @@ const UNKNOWN_ROUTE_BODY = Buffer.from(UNKNOWN_ROUTE_HTML)
 export const DEFAULT_INVALID_TOKEN_MESSAGE = 'The access token is invalid or has expired.'
 
 
+/** A request target below /API, split at its first `?`. */
+export interface RequestTarget {
+  path: string
+  /** Query string without the `?`; empty when there is none. */
+  search: string
+}
+
+/**
+ * Handler of everything under /API. `target`, when given, is `req.url` split
+ * by the caller, which saves parsing it again. It returns a promise only
+ * when the response is not sent by the time it returns.
+ */
+export type ApiRequestHandler = (
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  target?: RequestTarget,
+) => Promise<void> | undefined
+
 /** The credentials a request carries, resolved before any verdict. */
 type Credentials =
   | { kind: 'bearer'; token: string; check: TokenCheck }
@@ -40,7 +60,7 @@ export function createApiHandler(
   emulator: Emulator,
   routes: CompiledRoute[],
   options: { tls: boolean; invalidTokenResponse?: InvalidTokenResponse },
-) {
+): ApiRequestHandler {
   const parseJson = express.json({ limit: '1mb', type: () => true, strict: false })
 
   /**
@@ -50,8 +70,13 @@ export function createApiHandler(
    * path. Otherwise it returns a promise that settles once the response is
    * sent. The promise does not reject, because errors become responses.
    */
-  return function handleApi(req: Request, res: Response, next: NextFunction): Promise<void> | undefined {
-    const exchange = startExchange(emulator, req, res)
+  return function handleApi(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    target?: RequestTarget,
+  ): Promise<void> | undefined {
+    const exchange = startExchange(emulator, req, res, target)
     const fail = (error: unknown): void => {
       if (res.headersSent) {
         next(error)
@@ -81,7 +106,7 @@ export function createApiHandler(
   /** Finds the route and sets the version headers. For an unknown path it sends the 404 page and returns undefined. */
   function findRoute(exchange: ApiExchange): { route: CompiledRoute; params: string[] } | undefined {
     const { req, res } = exchange
-    const match = matchRoute(routes, req.method, req.path)
+    const match = matchRoute(routes, req.method, exchange.path)
     if (match.kind === 'not-found') {
       sendRaw(emulator, exchange, 404, UNKNOWN_ROUTE_BODY, HTML_CONTENT_TYPE, false)
       return undefined
@@ -213,10 +238,17 @@ export function createApiHandler(
   }
 }
 
-function startExchange(emulator: Emulator, req: Request, res: Response): ApiExchange {
+function startExchange(
+  emulator: Emulator,
+  req: Request,
+  res: Response,
+  target: RequestTarget | undefined,
+): ApiExchange {
   const query: Record<string, string> = {}
   const queryLower: Record<string, string> = {}
-  const parsed = req.query as Record<string, unknown>
+  // The app sets the "simple" query parser, which is querystring.parse, so both branches agree.
+  const parsed: Record<string, unknown> =
+    target === undefined ? (req.query as Record<string, unknown>) : parseQueryString(target.search)
   for (const key of Object.keys(parsed)) {
     const raw = parsed[key]
     const value = typeof raw === 'string' ? raw : Array.isArray(raw) ? String(raw[0] ?? '') : ''
@@ -226,6 +258,7 @@ function startExchange(emulator: Emulator, req: Request, res: Response): ApiExch
   return {
     req,
     res,
+    path: target === undefined ? req.path : target.path,
     startedAt: performance.now(),
     now: emulator.clock.now(),
     correlationId: emulator.correlationIds.next(),
@@ -270,7 +303,7 @@ function safeTenant(emulator: Emulator, name: string): Tenant | undefined {
 function evaluateFaults(emulator: Emulator, exchange: ApiExchange): Array<FaultRule & { id: string }> {
   return emulator.faults.evaluate({
     endpoint: 'api',
-    path: exchange.req.path.toLowerCase().replace(/\/+$/, '') || '/',
+    path: exchange.path.toLowerCase().replace(/\/+$/, '') || '/',
     method: exchange.req.method,
     query: exchange.queryLower,
     clientId: exchange.clientId,

@@ -13,6 +13,8 @@ import type { Tenant } from '../tenant'
 export interface ApiExchange {
   req: Request
   res: Response
+  /** Request path below /API, without the query. */
+  path: string
   startedAt: number
   now: number
   correlationId: string
