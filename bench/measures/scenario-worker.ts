@@ -1,13 +1,15 @@
 /**
  * Scenario engine child process: runs one virtual day of 5-minute polls
- * through the harness's `runScenario`, then measures the parse floor in the
- * same process: `JSON.parse` of the same search page bodies, as many times
- * as the run fetched them. Prints one JSON line.
+ * through the harness's `runScenario`, then measures two floors in the same
+ * process: `JSON.parse` of the same search page bodies, as many times as the
+ * run fetched them, and fetching plus parsing those pages with no checker
+ * work. Prints one JSON line.
  *
  * Usage: node scenario-worker.js COUNT DURATION
  */
 import pino from 'pino'
 import { runScenario, startScenarioEmulator, VirtualClock, type LoadedScenario, type ScenarioSpec } from '../../harness'
+import { decodeBody } from '../../posture-checker/http'
 import { profileIfRequested } from '../lib/profile'
 
 export interface ScenarioRunResult {
@@ -22,6 +24,8 @@ export interface ScenarioRunResult {
   searchPagesFetched: number
   /** JSON.parse of the same page bodies, as many times as the run fetched each. */
   parseFloorMs: number
+  /** Milliseconds to fetch the same pages over loopback and parse them, with no checker work. */
+  fetchParseFloorMs: number
   flagChanges: number
   passed: boolean
   error: string | null
@@ -75,8 +79,14 @@ export function buildDayScenario(count: number, durationHours: number): Scenario
   }
 }
 
-/** Fetches every search page of the scenario's starting fleet, with the checker's query and Accept header. */
-async function capturePages(spec: ScenarioSpec, pageCount: number): Promise<Map<string, string>> {
+/** Handle on an emulator of the scenario's starting fleet, with a token, for the floors. */
+interface FloorServer {
+  searchUrl(page: string): string
+  headers: Record<string, string>
+}
+
+/** Starts the scenario's emulator (same seed, fleet and virtual start), gets a token and runs `task`. */
+async function withScenarioEmulator<T>(spec: ScenarioSpec, task: (server: FloorServer) => Promise<T>): Promise<T> {
   const loaded: LoadedScenario = { file: '<bench>', name: spec.name, index: 0, spec }
   const clock = new VirtualClock({ start: Date.parse(spec.start ?? '2024-01-01T00:00:00Z') })
   const server = await startScenarioEmulator(loaded, { clock: clock.serverView(), logger: pino({ level: 'silent' }) })
@@ -87,19 +97,52 @@ async function capturePages(spec: ScenarioSpec, pageCount: number): Promise<Map<
       body: new URLSearchParams({ grant_type: 'client_credentials', ...CLIENT }),
     })
     const token = ((await tokenResponse.json()) as { access_token: string }).access_token
-    const pages = new Map<string, string>()
-    for (let page = 0; page < pageCount; page += 1) {
-      const response = await fetch(`${server.apiUrl}/mdm/devices/search?page=${page}&pagesize=500`, {
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json;version=2' },
-      })
-      if (response.status === 200) {
-        pages.set(String(page), await response.text())
-      }
-    }
-    return pages
+    return await task({
+      searchUrl: (page) => `${server.apiUrl}/mdm/devices/search?page=${page}&pagesize=500`,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json;version=2' },
+    })
   } finally {
     await server.close()
   }
+}
+
+/** Fetches every search page once, with the checker's query and Accept header. */
+async function capturePages(server: FloorServer, pageCount: number): Promise<Map<string, string>> {
+  const pages = new Map<string, string>()
+  for (let page = 0; page < pageCount; page += 1) {
+    const response = await fetch(server.searchUrl(String(page)), { headers: server.headers })
+    if (response.status === 200) {
+      pages.set(String(page), await response.text())
+    }
+  }
+  return pages
+}
+
+/** Times `JSON.parse` of the captured body of each page in `fetchedPages`. */
+function timeParse(bodies: Map<string, string>, fetchedPages: readonly string[]): number {
+  const started = process.hrtime.bigint()
+  for (const page of fetchedPages) {
+    const body = bodies.get(page)
+    if (body === undefined) {
+      throw new Error(`The run fetched search page ${page}, which the parse-floor capture did not return.`)
+    }
+    JSON.parse(body)
+  }
+  return Number(process.hrtime.bigint() - started) / 1e6
+}
+
+/**
+ * Times fetching each page in `fetchedPages` over loopback and parsing it, the
+ * way the checker reads a page (fetch, the whole body, decodeBody, JSON.parse),
+ * one request at a time and with nothing else done with the data.
+ */
+async function timeFetchAndParse(server: FloorServer, fetchedPages: readonly string[]): Promise<number> {
+  const started = process.hrtime.bigint()
+  for (const page of fetchedPages) {
+    const response = await fetch(server.searchUrl(page), { headers: server.headers })
+    JSON.parse(decodeBody(await response.arrayBuffer()))
+  }
+  return Number(process.hrtime.bigint() - started) / 1e6
 }
 
 async function main(): Promise<void> {
@@ -132,16 +175,10 @@ async function main(): Promise<void> {
     }
   }
 
-  const bodies = await capturePages(spec, Math.ceil(count / 500) + 1)
-  const parseStarted = process.hrtime.bigint()
-  for (const page of fetchedPages) {
-    const body = bodies.get(page)
-    if (body === undefined) {
-      throw new Error(`The run fetched search page ${page}, which the parse-floor capture did not return.`)
-    }
-    JSON.parse(body)
-  }
-  const parseFloorMs = Number(process.hrtime.bigint() - parseStarted) / 1e6
+  const { parseFloorMs, fetchParseFloorMs } = await withScenarioEmulator(spec, async (server) => {
+    const bodies = await capturePages(server, Math.ceil(count / 500) + 1)
+    return { parseFloorMs: timeParse(bodies, fetchedPages), fetchParseFloorMs: await timeFetchAndParse(server, fetchedPages) }
+  })
 
   const result: ScenarioRunResult = {
     devices: count,
@@ -153,6 +190,7 @@ async function main(): Promise<void> {
     responseBytes,
     searchPagesFetched: fetchedPages.length,
     parseFloorMs,
+    fetchParseFloorMs,
     flagChanges: Math.max(0, (spec.timeline?.length ?? 0) - 1),
     passed: report.passed,
     error: report.error ?? (report.passed ? null : report.expectations.filter((check) => !check.passed).map((check) => `${check.title}: expected ${check.expected}, got ${check.actual}`).join('; ')),
