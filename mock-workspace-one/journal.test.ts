@@ -64,6 +64,50 @@ describe('Journal', () => {
     expect(journal.list()).toEqual([])
   })
 
+  it('redacts raw headers on read', () => {
+    const journal = new Journal(4)
+    journal.append({
+      ...entry(),
+      headers: { authorization: 'Bearer secret-token', 'x-admin-token': 'admin', 'x-trace': ['a', 'b'] },
+    })
+    const [first] = journal.list()
+    expect(first?.headers).toEqual({ authorization: REDACTED, 'x-admin-token': REDACTED, 'x-trace': 'a, b' })
+    expect(JSON.stringify(journal.list())).not.toContain('secret-token')
+    expect(journal.list()[0]).toBe(first)
+  })
+
+  it('keeps entry keys in order', () => {
+    const journal = new Journal(2)
+    journal.append(entry())
+    expect(Object.keys(journal.list()[0] ?? {})).toEqual([
+      'seq',
+      'time',
+      'method',
+      'path',
+      'query',
+      'tenant',
+      'clientId',
+      'headers',
+      'status',
+      'responseBytes',
+      'tokenId',
+      'tokenRejected',
+      'retryAfter',
+      'rateLimitRemaining',
+      'faultId',
+      'durationMs',
+    ])
+  })
+
+  it('counts without reading entries first', () => {
+    const journal = new Journal(2)
+    journal.append(entry({ path: '/a' }))
+    journal.append(entry({ path: '/b' }))
+    journal.append(entry({ path: '/c' }))
+    expect(journal.counts().byPath).toEqual({ '/b': 1, '/c': 1 })
+    expect(journal.list({ path: '/c' }).map((item) => item.seq)).toEqual([3])
+  })
+
   it('rejects a capacity below one', () => {
     expect(() => new Journal(0)).toThrow('journalSize must be a positive integer')
   })

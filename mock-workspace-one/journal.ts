@@ -36,11 +36,24 @@ export interface JournalCounts {
 }
 
 /**
+ * One request as appended: the fields of a journal entry without its
+ * sequence number, and with the request headers as received. The journal
+ * redacts the headers when the entry is first read.
+ */
+export type JournalRecord = Omit<JournalEntry, 'seq' | 'headers'> & { headers: IncomingHttpHeaders }
+
+/**
  * Bounded request journal. A ring buffer keeps the newest `capacity`
  * entries, so appending is O(1) and memory stays flat on long runs.
+ * Appending stores the caller's record as it is, because copying it and
+ * redacting its headers on every request cost measurable CPU time on the
+ * hot paths. The first read of an entry builds the redacted entry and drops
+ * the record, so headers with credentials never leave the journal.
  */
 export class Journal {
+  private readonly records: Array<JournalRecord | undefined>
   private readonly entries: Array<JournalEntry | undefined>
+  private readonly seqs: number[]
   private nextIndex = 0
   private size = 0
   private seq = 0
@@ -49,36 +62,29 @@ export class Journal {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`journalSize must be a positive integer, got ${String(capacity)}`)
     }
+    this.records = new Array<JournalRecord | undefined>(capacity)
     this.entries = new Array<JournalEntry | undefined>(capacity)
+    this.seqs = new Array<number>(capacity).fill(0)
   }
 
-  /** Appends an entry, assigning its sequence number, and returns it. */
-  append(entry: Omit<JournalEntry, 'seq'>): JournalEntry {
+  /**
+   * Appends a request and assigns its sequence number. The journal keeps
+   * `record` and its headers and query objects by reference, so the caller
+   * must not change them afterwards.
+   */
+  append(record: JournalRecord): void {
     this.seq += 1
-    const stored: JournalEntry = { seq: this.seq, ...entry }
-    this.entries[this.nextIndex] = stored
+    this.records[this.nextIndex] = record
+    this.entries[this.nextIndex] = undefined
+    this.seqs[this.nextIndex] = this.seq
     this.nextIndex = (this.nextIndex + 1) % this.capacity
     if (this.size < this.capacity) this.size += 1
-    return stored
   }
 
   /** Entries oldest first; every given filter field must match. */
   list(filter: JournalFilter = {}): JournalEntry[] {
     const result: JournalEntry[] = []
-    const start = (this.nextIndex - this.size + this.capacity) % this.capacity
-    const pathNeedle = filter.path?.toLowerCase()
-    const method = filter.method?.toUpperCase()
-    for (let i = 0; i < this.size; i++) {
-      const entry = this.entries[(start + i) % this.capacity]
-      if (entry === undefined) continue
-      if (method !== undefined && entry.method !== method) continue
-      if (pathNeedle !== undefined && !entry.path.toLowerCase().includes(pathNeedle)) continue
-      if (filter.status !== undefined && entry.status !== filter.status) continue
-      if (filter.clientId !== undefined && entry.clientId !== filter.clientId) continue
-      if (filter.since !== undefined && entry.time < filter.since) continue
-      if (filter.until !== undefined && entry.time > filter.until) continue
-      result.push(entry)
-    }
+    this.forEachMatch(filter, (index) => result.push(this.entryAt(index)))
     return result
   }
 
@@ -92,7 +98,7 @@ export class Journal {
       tokenRejected: 0,
       faulted: 0,
     }
-    for (const entry of this.list(filter)) {
+    this.forEachMatch(filter, (_index, entry) => {
       counts.total += 1
       increment(counts.byStatus, String(entry.status))
       increment(counts.byPath, entry.path)
@@ -100,7 +106,7 @@ export class Journal {
       if (entry.clientId !== null) increment(counts.byClient, entry.clientId)
       if (entry.tokenRejected) counts.tokenRejected += 1
       if (entry.faultId !== null) counts.faulted += 1
-    }
+    })
     return counts
   }
 
@@ -110,9 +116,65 @@ export class Journal {
   }
 
   clear(): void {
+    this.records.fill(undefined)
     this.entries.fill(undefined)
     this.nextIndex = 0
     this.size = 0
+  }
+
+  /**
+   * Calls `visit` oldest first with the ring index and the stored record or
+   * entry of each slot that matches the filter. Both carry the filtered
+   * fields, so filtering builds no redacted entries.
+   */
+  private forEachMatch(
+    filter: JournalFilter,
+    visit: (index: number, entry: JournalRecord | JournalEntry) => void,
+  ): void {
+    const start = (this.nextIndex - this.size + this.capacity) % this.capacity
+    const pathNeedle = filter.path?.toLowerCase()
+    const method = filter.method?.toUpperCase()
+    for (let i = 0; i < this.size; i++) {
+      const index = (start + i) % this.capacity
+      const entry = this.entries[index] ?? this.records[index]
+      if (entry === undefined) continue
+      if (method !== undefined && entry.method !== method) continue
+      if (pathNeedle !== undefined && !entry.path.toLowerCase().includes(pathNeedle)) continue
+      if (filter.status !== undefined && entry.status !== filter.status) continue
+      if (filter.clientId !== undefined && entry.clientId !== filter.clientId) continue
+      if (filter.since !== undefined && entry.time < filter.since) continue
+      if (filter.until !== undefined && entry.time > filter.until) continue
+      visit(index, entry)
+    }
+  }
+
+  /** Returns the redacted entry of a filled slot, building it on first read. */
+  private entryAt(index: number): JournalEntry {
+    const built = this.entries[index]
+    if (built !== undefined) return built
+    const record = this.records[index] as JournalRecord
+    // The key order is the order of the JSON the control API sends.
+    const entry: JournalEntry = {
+      seq: this.seqs[index] as number,
+      time: record.time,
+      method: record.method,
+      path: record.path,
+      query: record.query,
+      tenant: record.tenant,
+      clientId: record.clientId,
+      headers: redactHeaders(record.headers),
+      status: record.status,
+      responseBytes: record.responseBytes,
+      tokenId: record.tokenId,
+      tokenRejected: record.tokenRejected,
+      retryAfter: record.retryAfter,
+      rateLimitRemaining: record.rateLimitRemaining,
+      faultId: record.faultId,
+      durationMs: record.durationMs,
+    }
+    this.entries[index] = entry
+    this.records[index] = undefined
+    return entry
   }
 }
 

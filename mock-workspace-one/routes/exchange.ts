@@ -6,7 +6,6 @@ import {
   type RateLimitHeaders,
   type VersionHeaders,
 } from '../headers'
-import { redactHeaders } from '../journal'
 import type { Tenant } from '../tenant'
 
 /** Per-request state of one /API call, from arrival to the journal entry. */
@@ -86,7 +85,7 @@ export function finishExchange(
     query: exchange.query,
     tenant: exchange.tenant?.name ?? null,
     clientId: exchange.clientId,
-    headers: redactHeaders(exchange.req.headers),
+    headers: exchange.req.headers,
     status,
     responseBytes: bytes,
     tokenId: exchange.tokenId,

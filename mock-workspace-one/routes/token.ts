@@ -2,7 +2,6 @@ import { parse as parseQueryString } from 'node:querystring'
 import express, { type Request, type Response, type Router } from 'express'
 import type { Emulator } from '../emulator'
 import { JSON_CONTENT_TYPE } from '../headers'
-import { redactHeaders } from '../journal'
 import { parseBasicAuth, secretMatches } from '../oauth'
 import {
   evaluateTokenFaults,
@@ -269,7 +268,7 @@ function recordTokenRequest(
     query: {},
     tenant: outcome.tenant,
     clientId: outcome.clientId,
-    headers: redactHeaders(req.headers),
+    headers: req.headers,
     status: outcome.status,
     responseBytes: outcome.body.length,
     tokenId: outcome.tokenId,
