@@ -4,7 +4,8 @@ import { createAdminRouter } from './admin'
 import { Emulator } from './emulator'
 import { UNKNOWN_ROUTE_HTML, describeRequestError, ws1ErrorBody, type ClientErrorDescription } from './errors'
 import { HTML_CONTENT_TYPE, JSON_CONTENT_TYPE } from './headers'
-import { createApiHandler, type ApiRequestHandler, type RequestTarget } from './routes/api'
+import { createApiHandler, type ApiRequestHandler } from './routes/api'
+import { splitRequestTarget } from './routes/target'
 import { API_ROUTES } from './routes/devices'
 import { compileRoute } from './routes/table'
 import { createTokenHandler, createTokenRouter, TOKEN_PATHS, type TokenRequestHandler } from './routes/token'
@@ -163,39 +164,10 @@ function serveHotPath(
     return true
   }
   if (req.method === 'POST' && isTokenUrl(url)) {
-    handleTokenRequest(req, res).catch(next)
+    handleTokenRequest(req, res, next)
     return true
   }
   return false
-}
-
-/**
- * Splits an origin-form request target at its first `?`. Returns undefined
- * when the target has white space, `#`, U+00A0 or U+FEFF. The parseurl
- * package that Express uses hands such targets to `url.parse`, so the
- * caller leaves them to Express to get the same path and query.
- */
-function splitRequestTarget(url: string): RequestTarget | undefined {
-  let questionMark = -1
-  for (let i = 0; i < url.length; i++) {
-    const code = url.charCodeAt(i)
-    if (code === QUESTION_MARK) {
-      if (questionMark < 0) questionMark = i
-    } else if (
-      code === 0x20 ||
-      code === 0x23 ||
-      code === 0x09 ||
-      code === 0x0a ||
-      code === 0x0c ||
-      code === 0x0d ||
-      code === 0xa0 ||
-      code === 0xfeff
-    ) {
-      return undefined
-    }
-  }
-  if (questionMark < 0) return { path: url, search: '' }
-  return { path: url.slice(0, questionMark), search: url.slice(questionMark + 1) }
 }
 
 /** Tests whether a request target is `/api`, in any letter case, alone or followed by `/` or a query. */

@@ -7,6 +7,7 @@ import { parseBasicAuth, parseBearer, type TokenCheck } from '../oauth'
 import type { Tenant } from '../tenant'
 import type { FaultRule, InvalidTokenResponse } from '../types'
 import { sendNoContent, sendRaw, type ApiExchange } from './exchange'
+import type { RequestTarget } from './target'
 import { applyBodyFault, applyPreFault, isBodyFault, isPreFault, sendTerminalFault } from './fault-effects'
 import {
   matchRoute,
@@ -22,13 +23,6 @@ const UNKNOWN_ROUTE_BODY = Buffer.from(UNKNOWN_ROUTE_HTML)
 /** Body of the 401 for an unknown, expired or revoked bearer token, unless options replace it. */
 export const DEFAULT_INVALID_TOKEN_MESSAGE = 'The access token is invalid or has expired.'
 
-
-/** A request target below /API, split at its first `?`. */
-export interface RequestTarget {
-  path: string
-  /** Query string without the `?`; empty when there is none. */
-  search: string
-}
 
 /**
  * Handler of everything under /API. `target`, when given, is `req.url` split

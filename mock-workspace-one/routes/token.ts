@@ -1,5 +1,5 @@
 import { parse as parseQueryString } from 'node:querystring'
-import express, { type Request, type Response, type Router } from 'express'
+import express, { type NextFunction, type Request, type Response, type Router } from 'express'
 import type { Emulator } from '../emulator'
 import { JSON_CONTENT_TYPE } from '../headers'
 import { parseBasicAuth, secretMatches } from '../oauth'
@@ -11,6 +11,7 @@ import {
   sendTokenFault,
   type FormFields,
 } from './token-faults'
+import { splitRequestTarget } from './target'
 
 /** Token endpoint paths: the SaaS token service and on-premises servers. */
 export const TOKEN_PATHS = ['/connect/token', '/oauth/token']
@@ -24,6 +25,9 @@ const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i
 const MAX_FORM_BYTES = 1_048_576
 
 type FormRead = { kind: 'form'; fields: FormFields } | { kind: 'not-form' } | { kind: 'too-large' }
+
+const NOT_FORM: FormRead = { kind: 'not-form' }
+const TOO_LARGE: FormRead = { kind: 'too-large' }
 
 /** Outcome of one token request, for the response, the journal and the log. */
 export interface TokenOutcome {
@@ -52,7 +56,7 @@ export function createTokenRouter(
   handleTokenRequest: TokenRequestHandler = createTokenHandler(emulator),
 ): Router {
   const router = express.Router({ caseSensitive: false })
-  router.post(TOKEN_PATHS, handleTokenRequest)
+  router.post(TOKEN_PATHS, (req: Request, res: Response, next: NextFunction) => handleTokenRequest(req, res, next))
 
   router.all(TOKEN_PATHS, (req: Request, res: Response) => {
     const startedAt = performance.now()
@@ -66,93 +70,146 @@ export function createTokenRouter(
   return router
 }
 
-/** Handler of a POST to a token path. Its promise rejects only on an unexpected error, such as a failed body read. */
-export type TokenRequestHandler = (req: Request, res: Response) => Promise<void>
+/** Handler of a POST to a token path. It calls `onError` on an unexpected error, such as a failed body read. */
+export type TokenRequestHandler = (req: Request, res: Response, onError: (error: unknown) => void) => void
 
-/** Creates the handler of token requests (POST), which the app also calls without the router. */
+/**
+ * Creates the handler of token requests (POST), which the app also calls
+ * without the router. Without fault rules it sends the response from the
+ * body's end event and creates no promise, because each promise is more
+ * garbage on the hot path.
+ */
 export function createTokenHandler(emulator: Emulator): TokenRequestHandler {
-  return async function handleTokenRequest(req: Request, res: Response): Promise<void> {
+  return function handleTokenRequest(req: Request, res: Response, onError: (error: unknown) => void): void {
     const startedAt = performance.now()
-    const read = await readForm(req)
-    if (read.kind === 'too-large') {
-      const outcome = failure('invalid_request', 'The request body is larger than 1 MB.', 413)
-      res.writeHead(413, { 'content-type': JSON_CONTENT_TYPE, connection: 'close' })
-      res.end(outcome.body)
-      recordTokenRequest(emulator, req, outcome, startedAt)
-      return
-    }
-    const form = read.kind === 'form' ? read.fields : undefined
-    const fired = emulator.faults.size === 0 ? [] : evaluateTokenFaults(emulator, req, form ?? {})
-    for (const rule of fired) {
-      if (rule.effect.type === 'delay') await emulator.clock.sleep(rule.effect.ms)
-    }
-
-    for (const rule of fired) {
-      if (!isTerminalTokenFault(rule.effect)) continue
-      const outcome = sendTokenFault(req, res, rule.effect)
-      recordTokenRequest(emulator, req, { ...outcome, faultId: rule.id }, startedAt)
-      return
-    }
-
-    const outcome = issueToken(emulator, req, form)
-    const bodyFault = fired.find(
-      (rule) => rule.effect.type === 'malformed-json' || rule.effect.type === 'truncated-body',
-    )
-    if (bodyFault === undefined) {
-      res.writeHead(outcome.status, [
-        'content-type',
-        JSON_CONTENT_TYPE,
-        'cache-control',
-        'no-store',
-        'pragma',
-        'no-cache',
-        'content-length',
-        String(outcome.body.length),
-      ])
-      res.end(outcome.body)
-      recordTokenRequest(emulator, req, outcome, startedAt)
-      return
-    }
-    res.status(outcome.status)
-    res.setHeader('content-type', JSON_CONTENT_TYPE)
-    res.setHeader('cache-control', 'no-store')
-    const sent = sendBrokenBody(req, res, outcome.body, bodyFault.effect)
-    recordTokenRequest(emulator, req, { ...outcome, body: sent, faultId: bodyFault.id }, startedAt)
+    readForm(req, (error, read) => {
+      if (error !== undefined) {
+        onError(error)
+        return
+      }
+      try {
+        if (read.kind !== 'too-large' && emulator.faults.size > 0) {
+          respondWithFaults(emulator, req, res, read, startedAt).catch(onError)
+          return
+        }
+        respond(emulator, req, res, read, startedAt)
+      } catch (thrown) {
+        onError(thrown)
+      }
+    })
   }
+}
+
+/** Sends the response to a token request when no fault rule exists. */
+function respond(emulator: Emulator, req: Request, res: Response, read: FormRead, startedAt: number): void {
+  if (read.kind === 'too-large') {
+    const outcome = failure('invalid_request', 'The request body is larger than 1 MB.', 413)
+    res.writeHead(413, { 'content-type': JSON_CONTENT_TYPE, connection: 'close' })
+    res.end(outcome.body)
+    recordTokenRequest(emulator, req, outcome, startedAt)
+    return
+  }
+  const outcome = issueToken(emulator, req, read.kind === 'form' ? read.fields : undefined)
+  sendOutcome(res, outcome)
+  recordTokenRequest(emulator, req, outcome, startedAt)
+}
+
+function sendOutcome(res: Response, outcome: TokenOutcome): void {
+  res.writeHead(outcome.status, [
+    'content-type',
+    JSON_CONTENT_TYPE,
+    'cache-control',
+    'no-store',
+    'pragma',
+    'no-cache',
+    'content-length',
+    String(outcome.body.length),
+  ])
+  res.end(outcome.body)
+}
+
+/** Sends the response to a token request after evaluating the fault rules. */
+async function respondWithFaults(
+  emulator: Emulator,
+  req: Request,
+  res: Response,
+  read: Exclude<FormRead, { kind: 'too-large' }>,
+  startedAt: number,
+): Promise<void> {
+  const form = read.kind === 'form' ? read.fields : undefined
+  const fired = evaluateTokenFaults(emulator, req, form ?? {})
+  for (const rule of fired) {
+    if (rule.effect.type === 'delay') await emulator.clock.sleep(rule.effect.ms)
+  }
+
+  for (const rule of fired) {
+    if (!isTerminalTokenFault(rule.effect)) continue
+    const outcome = sendTokenFault(req, res, rule.effect)
+    recordTokenRequest(emulator, req, { ...outcome, faultId: rule.id }, startedAt)
+    return
+  }
+
+  const outcome = issueToken(emulator, req, form)
+  const bodyFault = fired.find(
+    (rule) => rule.effect.type === 'malformed-json' || rule.effect.type === 'truncated-body',
+  )
+  if (bodyFault === undefined) {
+    sendOutcome(res, outcome)
+    recordTokenRequest(emulator, req, outcome, startedAt)
+    return
+  }
+  res.status(outcome.status)
+  res.setHeader('content-type', JSON_CONTENT_TYPE)
+  res.setHeader('cache-control', 'no-store')
+  const sent = sendBrokenBody(req, res, outcome.body, bodyFault.effect)
+  recordTokenRequest(emulator, req, { ...outcome, body: sent, faultId: bodyFault.id }, startedAt)
 }
 
 /**
  * Reads a form-encoded body of at most 1 MB without a body-parser stack,
  * because the token endpoint is on every benchmark's hot path. Bodies of
- * another content type are left unread.
+ * another content type are left unread. `done` gets either an error or
+ * the result, once.
  */
-function readForm(req: Request): Promise<FormRead> {
+function readForm(req: Request, done: (error: unknown, read: FormRead) => void): void {
   if (!FORM_CONTENT_TYPE.test(req.headers['content-type'] ?? '')) {
-    return Promise.resolve({ kind: 'not-form' })
+    done(undefined, NOT_FORM)
+    return
   }
   const declared = Number(req.headers['content-length'] ?? 0)
-  if (declared > MAX_FORM_BYTES) return Promise.resolve({ kind: 'too-large' })
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let length = 0
-    const onData = (chunk: Buffer): void => {
-      length += chunk.length
-      if (length > MAX_FORM_BYTES) {
-        req.off('data', onData)
-        req.off('end', onEnd)
-        resolve({ kind: 'too-large' })
-        return
-      }
-      chunks.push(chunk)
+  if (declared > MAX_FORM_BYTES) {
+    done(undefined, TOO_LARGE)
+    return
+  }
+  let first: Buffer | undefined
+  let chunks: Buffer[] | undefined
+  let length = 0
+  let settled = false
+  const settle = (error: unknown, read: FormRead): void => {
+    if (settled) return
+    settled = true
+    req.off('data', onData)
+    req.off('end', onEnd)
+    done(error, read)
+  }
+  const onData = (chunk: Buffer): void => {
+    length += chunk.length
+    if (length > MAX_FORM_BYTES) {
+      settle(undefined, TOO_LARGE)
+      return
     }
-    const onEnd = (): void => {
-      const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')
-      resolve({ kind: 'form', fields: parseQueryString(text, '&', '=', { maxKeys: 100 }) })
-    }
-    req.on('data', onData)
-    req.once('end', onEnd)
-    req.once('error', reject)
-  })
+    if (first === undefined) first = chunk
+    else (chunks ??= [first]).push(chunk)
+  }
+  const onEnd = (): void => {
+    const body = chunks !== undefined ? Buffer.concat(chunks) : first
+    const text = body === undefined ? '' : body.toString('utf8')
+    settle(undefined, { kind: 'form', fields: parseQueryString(text, '&', '=', { maxKeys: 100 }) })
+  }
+  req.on('data', onData)
+  req.once('end', onEnd)
+  // The listener stays after the body is read, so a late stream error is not thrown as unhandled.
+  req.once('error', (error: unknown) => settle(error, TOO_LARGE))
 }
 
 function issueToken(emulator: Emulator, req: Request, form: FormFields | undefined): TokenOutcome {
@@ -260,7 +317,8 @@ function recordTokenRequest(
   startedAt: number,
 ): void {
   const durationMs = performance.now() - startedAt
-  const path = req.path
+  // req.path would parse the URL, and the token hot path never needs more than this split.
+  const path = splitRequestTarget(req.url)?.path ?? req.path
   emulator.journalBuffer.append({
     time: emulator.clock.now(),
     method: req.method,
