@@ -23,7 +23,7 @@ export function formatUuid(bytes: Buffer): string {
 }
 
 /** Mixes a 32-bit word with the MurmurHash3 finalizer, a bijection that spreads every input bit. */
-function mix32(value: number): number {
+export function mix32(value: number): number {
   let word = value >>> 0
   word = Math.imul(word ^ (word >>> 16), 0x85ebca6b)
   word = Math.imul(word ^ (word >>> 13), 0xc2b2ae35)
@@ -37,7 +37,8 @@ function hexByte(value: number): string {
   return HEX_BYTES[value & 0xff] as string
 }
 
-function hex8(word: number): string {
+/** Formats a 32-bit word as 8 lowercase hex digits. */
+export function hex8(word: number): string {
   return hexByte(word >>> 24) + hexByte(word >>> 16) + hexByte(word >>> 8) + hexByte(word)
 }
 

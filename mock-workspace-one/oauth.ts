@@ -1,5 +1,5 @@
 import { hash, timingSafeEqual } from 'node:crypto'
-import { deriveBytes } from './headers'
+import { deriveBytes, hex8, mix32 } from './headers'
 
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
 
@@ -72,8 +72,13 @@ export type TokenCheck =
 export class TokenService {
   private readonly tokens = new Map<string, TokenRecord>()
   private counter = 0
+  /** Key of the token ids, drawn once from the seed. */
+  private readonly idKey: readonly [number, number]
 
-  constructor(private readonly seed: number) {}
+  constructor(private readonly seed: number) {
+    const bytes = deriveBytes(seed, 'token-id', 0)
+    this.idKey = [bytes.readUInt32LE(0), bytes.readUInt32LE(4)]
+  }
 
   issue(
     tenantName: string,
@@ -83,7 +88,7 @@ export class TokenService {
   ): { accessToken: string; record: TokenRecord } {
     this.counter += 1
     const accessToken = deriveBytes(this.seed, 'access-token', this.counter).toString('base64url')
-    const tokenId = `tok_${deriveBytes(this.seed, 'token-id', this.counter).toString('hex', 0, 8)}`
+    const tokenId = this.tokenId(this.counter)
     const record: TokenRecord = {
       tokenId,
       tenantName,
@@ -98,6 +103,20 @@ export class TokenService {
       if (oldest.done !== true) this.tokens.delete(oldest.value)
     }
     return { accessToken, record }
+  }
+
+  /**
+   * Returns the journal id of the token with issue number `counter`. It
+   * mixes the counter with a seeded key instead of hashing, because a
+   * SHA-256 per token took a measurable share of a token response. The
+   * first word is a bijection of the counter, so the ids of the first 2^32
+   * tokens are distinct. The id reveals nothing of the token itself.
+   */
+  private tokenId(counter: number): string {
+    const [key0, key1] = this.idKey
+    const word0 = mix32(counter + key0)
+    const word1 = mix32(word0 ^ key1)
+    return `tok_${hex8(word0)}${hex8(word1)}`
   }
 
   check(accessToken: string, now: number): TokenCheck {

@@ -1,0 +1,46 @@
+import { TokenService } from './oauth'
+
+function issueMany(service: TokenService, count: number): Array<{ accessToken: string; tokenId: string }> {
+  const issued: Array<{ accessToken: string; tokenId: string }> = []
+  for (let i = 0; i < count; i++) {
+    const { accessToken, record } = service.issue('Acme', 'client-a', 0, 60)
+    issued.push({ accessToken, tokenId: record.tokenId })
+  }
+  return issued
+}
+
+describe('TokenService token ids', () => {
+  it('have the tok_ and 16 hex digit form', () => {
+    const [first] = issueMany(new TokenService(1), 1)
+    expect(first?.tokenId).toMatch(/^tok_[0-9a-f]{16}$/)
+  })
+
+  it('never repeat within a run', () => {
+    const ids = issueMany(new TokenService(1), 10_000).map((token) => token.tokenId)
+    expect(new Set(ids).size).toBe(ids.length)
+  })
+
+  it('repeat for the same seed', () => {
+    expect(issueMany(new TokenService(7), 5)).toEqual(issueMany(new TokenService(7), 5))
+  })
+
+  it('differ by seed', () => {
+    const one = issueMany(new TokenService(1), 5).map((token) => token.tokenId)
+    const two = issueMany(new TokenService(2), 5).map((token) => token.tokenId)
+    expect(one.filter((id) => two.includes(id))).toEqual([])
+  })
+
+  it('restart after clear', () => {
+    const service = new TokenService(3)
+    const before = issueMany(service, 3)
+    service.clear()
+    expect(issueMany(service, 3)).toEqual(before)
+  })
+
+  it('do not contain the token', () => {
+    for (const { accessToken, tokenId } of issueMany(new TokenService(4), 100)) {
+      const tokenHex = Buffer.from(accessToken, 'base64url').toString('hex')
+      expect(tokenHex).not.toContain(tokenId.slice(4, 12))
+    }
+  })
+})
