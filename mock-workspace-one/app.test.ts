@@ -180,54 +180,93 @@ function sendAndRead(
   })
 }
 
+type Exchange = Awaited<ReturnType<typeof sendAndRead>>
+
+/** Sends the same requests to the Express app and to the listener of two equal emulators. */
+async function sendToBoth(
+  prepare: (emulator: ReturnType<typeof setup>['emulator']) => void,
+): Promise<{ exchanges: Exchange[][]; journals: unknown[][] }> {
+  const viaApp = setup()
+  const viaListener = setup()
+  prepare(viaApp.emulator)
+  prepare(viaListener.emulator)
+  const servers = [http.createServer(viaApp.app), http.createServer(viaListener.handleRequest)]
+  for (const server of servers) {
+    server.listen(0, '127.0.0.1')
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+  }
+  try {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    const ports = servers.map((server) => (server.address() as AddressInfo).port)
+    const exchanges = await Promise.all(
+      ports.map(async (port) => {
+        const results = [await sendAndRead(port, 'POST', '/connect/token', form, TOKEN_FORM)]
+        const token = (JSON.parse(results[0]?.body ?? '{}') as { access_token?: string }).access_token
+        const bearer = { authorization: `Bearer ${token ?? ''}`, accept: 'application/json;version=1' }
+        const requests: Array<[string, string, Record<string, string>, string?]> = [
+          ['GET', '/API/mdm/devices?searchby=Serialnumber&id=FAKE1', bearer],
+          ['GET', '/api/mdm/devices?SearchBy=serialnumber&ID=FAKE1&id=other', bearer],
+          ['GET', '/API/mdm/devices?searchby=Serialnumber&id=FAKE1#fragment', bearer],
+          ['GET', '/API/mdm/devices?searchby=Serialnumber&id=NOPE', bearer],
+          ['GET', '/API/mdm/devices?searchby=Colour&id=FAKE1', bearer],
+          ['GET', '/API?x=1', bearer],
+          ['GET', '/API/mdm/devices/1', bearer],
+          ['DELETE', '/API/mdm/devices/search', bearer],
+          ['GET', '/API/mdm/devices/search?page=0&pagesize=5', { authorization: 'Bearer wrong' }],
+          [
+            'POST',
+            '/API/mdm/devices?searchby=Serialnumber',
+            { ...bearer, 'content-type': 'application/json' },
+            '{"BulkValues":{"Value":["FAKE1"]}}',
+          ],
+          ['POST', '/API/mdm/devices?searchby=Serialnumber', { ...bearer, 'content-type': 'application/json' }, '{'],
+          ['POST', '/connect/token', form, TOKEN_FORM],
+          ['POST', '/oauth/token', form, 'grant_type=password'],
+          ['POST', '/connect/token', { 'content-type': 'text/plain' }, TOKEN_FORM],
+        ]
+        for (const [method, target, headers, body] of requests) {
+          results.push(await sendAndRead(port, method, target, headers, body))
+        }
+        return results
+      }),
+    )
+    const journals = [viaApp.emulator, viaListener.emulator].map((emulator) =>
+      emulator.journal().map(({ durationMs: _durationMs, ...entry }) => entry),
+    )
+    return { exchanges, journals }
+  } finally {
+    for (const server of servers) {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  }
+}
+
 describe('handleRequest listener', () => {
   it('answers like the Express app', async () => {
-    const viaApp = setup()
-    const viaListener = setup()
-    const appServer = http.createServer(viaApp.app)
-    const listenerServer = http.createServer(viaListener.handleRequest)
-    const servers = [appServer, listenerServer]
-    for (const server of servers) {
-      server.listen(0, '127.0.0.1')
-      await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-    }
-    try {
-      const form = { 'content-type': 'application/x-www-form-urlencoded' }
-      const ports = servers.map((server) => (server.address() as AddressInfo).port)
-      const exchanges = await Promise.all(
-        ports.map(async (port) => {
-          const results = [await sendAndRead(port, 'POST', '/connect/token', form, TOKEN_FORM)]
-          const token = (JSON.parse(results[0]?.body ?? '{}') as { access_token: string }).access_token
-          const bearer = { authorization: `Bearer ${token}`, accept: 'application/json;version=1' }
-          const requests: Array<[string, string, Record<string, string>, string?]> = [
-            ['GET', '/API/mdm/devices?searchby=Serialnumber&id=FAKE1', bearer],
-            ['GET', '/api/mdm/devices?SearchBy=serialnumber&ID=FAKE1&id=other', bearer],
-            ['GET', '/API/mdm/devices?searchby=Serialnumber&id=FAKE1#fragment', bearer],
-            ['GET', '/API/mdm/devices?searchby=Serialnumber&id=NOPE', bearer],
-            ['GET', '/API/mdm/devices?searchby=Colour&id=FAKE1', bearer],
-            ['GET', '/API?x=1', bearer],
-            ['GET', '/API/mdm/devices/1', bearer],
-            ['DELETE', '/API/mdm/devices/search', bearer],
-            ['GET', '/API/mdm/devices/search?page=0&pagesize=5', { authorization: 'Bearer wrong' }],
-            ['POST', '/oauth/token', form, 'grant_type=password'],
-            ['POST', '/connect/token', { 'content-type': 'text/plain' }, TOKEN_FORM],
-          ]
-          for (const [method, target, headers, body] of requests) {
-            results.push(await sendAndRead(port, method, target, headers, body))
-          }
-          return results
-        }),
-      )
-      expect(exchanges[1]).toEqual(exchanges[0])
-      const journal = (emulator: typeof viaApp.emulator) =>
-        emulator.journal().map(({ durationMs: _durationMs, ...entry }) => entry)
-      const appJournal = journal(viaApp.emulator)
-      expect(appJournal).toHaveLength(12)
-      expect(journal(viaListener.emulator)).toEqual(appJournal)
-    } finally {
-      for (const server of servers) {
-        await new Promise<void>((resolve) => server.close(() => resolve()))
-      }
-    }
+    const { exchanges, journals } = await sendToBoth(() => {})
+    expect(exchanges[0]?.map((exchange) => exchange.status)).toEqual([
+      200, 200, 200, 200, 404, 422, 404, 200, 405, 401, 200, 400, 200, 400, 400,
+    ])
+    expect(exchanges[1]).toEqual(exchanges[0])
+    expect(journals[0]).toHaveLength(15)
+    expect(journals[1]).toEqual(journals[0])
+  })
+
+  it('applies fault rules like the Express app', async () => {
+    const { exchanges, journals } = await sendToBoth((emulator) => {
+      emulator.faults.add({ match: { path: '/connect/token', nth: 2 }, effect: { type: 'rate-limit', retryAfter: 7 } })
+      emulator.faults.add({ match: { path: '/connect/token', nth: 3 }, effect: { type: 'malformed-json' } })
+      emulator.faults.add({ match: { path: '/mdm/devices', nth: 1 }, effect: { type: 'html-error', status: 503 } })
+      emulator.faults.add({
+        match: { path: '/mdm/devices', nth: 2 },
+        effect: { type: 'status', status: 502, body: 'down', headers: { 'X-Fault': 'yes' } },
+      })
+    })
+    const statuses = exchanges[0]?.map((exchange) => exchange.status)
+    expect(statuses?.slice(1, 3)).toEqual([503, 502])
+    expect(statuses?.slice(12, 15)).toEqual([429, 400, 400])
+    expect(() => JSON.parse(exchanges[0]?.[14]?.body ?? '')).toThrow(SyntaxError)
+    expect(exchanges[1]).toEqual(exchanges[0])
+    expect(journals[1]).toEqual(journals[0])
   })
 })

@@ -74,9 +74,11 @@ export function createMockServer(options: CreateMockServerOptions = {}): {
 /**
  * Creates the server's request listener. A hot-path request skips Express's
  * application and router dispatch, which took a measurable share of the CPU
- * time of a token response. It gets the request and response prototypes
- * and fields that `app.handle` sets, and its errors go to the app's error
- * handler. Every other request goes to the app.
+ * time of a token response. The hot handlers use only Node's request and
+ * response API, so the listener gives a request Express's prototypes only
+ * when it needs them: for a target that `splitRequestTarget` leaves to
+ * Express, and before the app's error handler. Every other request goes to
+ * the app.
  */
 function createRequestListener(
   app: Express,
@@ -86,26 +88,36 @@ function createRequestListener(
 ) {
   return function handleRequest(incoming: IncomingMessage, outgoing: ServerResponse): void {
     const url = incoming.url ?? ''
-    if (!isApiUrl(url) && !(incoming.method === 'POST' && isTokenUrl(url))) {
+    const api = isApiUrl(url)
+    if (!api && !(incoming.method === 'POST' && isTokenUrl(url))) {
       app(incoming, outgoing)
       return
     }
-    const req = Object.setPrototypeOf(incoming, app.request) as Request
-    const res = Object.setPrototypeOf(outgoing, app.response) as Response
-    req.res = res
-    res.req = req
+    const req = incoming as Request
+    const res = outgoing as Response
     req.originalUrl = url
     req.baseUrl = ''
-    res.locals ??= Object.create(null) as Response['locals']
+    if (api && splitRequestTarget(url) === undefined) useExpressPrototypes(app, req, res)
     const onError = (error?: unknown): void => {
       if (error === undefined) {
         app(req, res)
         return
       }
+      useExpressPrototypes(app, req, res)
       handleError(error, req, res, onError)
     }
     serveHotPath(handleApi, handleTokenRequest, req, res, onError)
   }
+}
+
+/** Gives a request and its response the prototypes and fields that Express's `app.handle` sets. */
+function useExpressPrototypes(app: Express, req: Request, res: Response): void {
+  if (Object.getPrototypeOf(req) === app.request) return
+  Object.setPrototypeOf(req, app.request)
+  Object.setPrototypeOf(res, app.response)
+  req.res = res
+  res.req = req
+  res.locals ??= Object.create(null) as Response['locals']
 }
 
 /** Length of the `/api` mount path. */

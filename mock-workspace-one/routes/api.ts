@@ -26,8 +26,10 @@ export const DEFAULT_INVALID_TOKEN_MESSAGE = 'The access token is invalid or has
 
 /**
  * Handler of everything under /API. `target`, when given, is `req.url` split
- * by the caller, which saves parsing it again. It returns a promise only
- * when the response is not sent by the time it returns.
+ * by the caller, which saves parsing it again. With a target it must use
+ * only Node's request and response API, because the server's listener sets
+ * no Express prototypes then. It returns a promise only when the response
+ * is not sent by the time it returns.
  */
 export type ApiRequestHandler = (
   req: Request,
@@ -387,6 +389,6 @@ function toApiError(emulator: Emulator, exchange: ApiExchange, error: unknown): 
     return new ApiError(400, 400, message)
   }
   const { req, correlationId } = exchange
-  emulator.logger.error({ err: error, method: req.method, path: req.path, correlationId }, 'request failed')
+  emulator.logger.error({ err: error, method: req.method, path: exchange.path, correlationId }, 'request failed')
   return new ApiError(500, 500, 'An internal error occurred in the emulator; see its log for the correlation id.')
 }

@@ -1,3 +1,6 @@
+import type { IncomingMessage } from 'node:http'
+import type { Request } from 'express'
+
 /** A request target split at its first `?`. */
 export interface RequestTarget {
   path: string
@@ -37,4 +40,14 @@ export function splitRequestTarget(url: string): RequestTarget | undefined {
   }
   if (questionMark < 0) return { path: url, search: '' }
   return { path: url.slice(0, questionMark), search: url.slice(questionMark + 1) }
+}
+
+/**
+ * Returns the path of a request without Express's `req.path`, which parses
+ * the URL again. Only a request that Express routed can have a target that
+ * the split leaves to Express, so the fallback reads its `req.path`.
+ */
+export function requestPath(req: IncomingMessage): string {
+  const url = req.url ?? '/'
+  return splitRequestTarget(url)?.path ?? (req as Request).path
 }

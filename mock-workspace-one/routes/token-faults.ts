@@ -1,11 +1,12 @@
 import type { ParsedUrlQuery } from 'node:querystring'
-import type { Request, Response } from 'express'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Emulator } from '../emulator'
 import { serverErrorHtml } from '../errors'
 import { normalizeFaultPath } from '../faults'
 import { HTML_CONTENT_TYPE, JSON_CONTENT_TYPE } from '../headers'
 import { parseBasicAuth } from '../oauth'
 import type { FaultRule } from '../types'
+import { requestPath } from './target'
 import type { TokenOutcome } from './token'
 
 /** Parsed form fields; a repeated field has several values. */
@@ -35,8 +36,8 @@ export function isTerminalTokenFault(effect: FaultRule['effect']): effect is Tok
  * `truncated-body`. Returns the bytes sent.
  */
 export function sendBrokenBody(
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
   body: Buffer,
   effect: FaultRule['effect'],
 ): Buffer {
@@ -53,15 +54,15 @@ export function sendBrokenBody(
 
 export function evaluateTokenFaults(
   emulator: Emulator,
-  req: Request,
+  req: IncomingMessage,
   form: FormFields,
 ): Array<FaultRule & { id: string }> {
   const basic = parseBasicAuth(req.headers.authorization)
   const clientId = basic?.username ?? formField(form, 'client_id') ?? null
   return emulator.faults.evaluate({
     endpoint: 'token',
-    path: normalizeFaultPath(req.path),
-    method: req.method,
+    path: normalizeFaultPath(requestPath(req)),
+    method: req.method ?? 'POST',
     query: {},
     clientId,
     now: emulator.clock.now(),
@@ -72,7 +73,7 @@ export function evaluateTokenFaults(
  * Sends the response a fault puts in place of a token response. A status
  * without a body gets the OAuth error `temporarily_unavailable`.
  */
-export function sendTokenFault(req: Request, res: Response, effect: TokenTerminalEffect): TokenOutcome {
+export function sendTokenFault(req: IncomingMessage, res: ServerResponse, effect: TokenTerminalEffect): TokenOutcome {
   const base = { clientId: null, tenant: null, tokenId: null, reason: `fault ${effect.type}` }
   switch (effect.type) {
     case 'reset':
@@ -80,13 +81,15 @@ export function sendTokenFault(req: Request, res: Response, effect: TokenTermina
       return { ...base, status: 0, body: Buffer.alloc(0) }
 
     case 'premature-204':
-      res.status(204).end()
+      res.statusCode = 204
+      res.end()
       return { ...base, status: 204, body: Buffer.alloc(0) }
 
     case 'html-error': {
       const status = effect.status ?? 500
       const body = Buffer.from(serverErrorHtml(status))
-      res.status(status).setHeader('content-type', HTML_CONTENT_TYPE)
+      res.statusCode = status
+      res.setHeader('content-type', HTML_CONTENT_TYPE)
       res.end(body)
       return { ...base, status, body }
     }
@@ -94,7 +97,8 @@ export function sendTokenFault(req: Request, res: Response, effect: TokenTermina
     case 'rate-limit': {
       const retryAfter = String(effect.retryAfter ?? 60)
       const body = Buffer.from(JSON.stringify({ error: 'temporarily_unavailable' }))
-      res.status(429).setHeader('retry-after', retryAfter)
+      res.statusCode = 429
+      res.setHeader('retry-after', retryAfter)
       res.setHeader('content-type', JSON_CONTENT_TYPE)
       res.end(body)
       return { ...base, status: 429, body, retryAfter }
@@ -104,7 +108,7 @@ export function sendTokenFault(req: Request, res: Response, effect: TokenTermina
       let body = Buffer.from(JSON.stringify({ error: 'temporarily_unavailable' }))
       if (typeof effect.body === 'string') body = Buffer.from(effect.body)
       else if (effect.body !== undefined) body = Buffer.from(JSON.stringify(effect.body))
-      res.status(effect.status)
+      res.statusCode = effect.status
       const textBody = typeof effect.body === 'string'
       res.setHeader('content-type', textBody ? 'text/plain; charset=utf-8' : JSON_CONTENT_TYPE)
       for (const [name, value] of Object.entries(effect.headers ?? {})) {

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parse as parseQueryString } from 'node:querystring'
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
 import type { Emulator } from '../emulator'
@@ -11,7 +12,7 @@ import {
   sendTokenFault,
   type FormFields,
 } from './token-faults'
-import { splitRequestTarget } from './target'
+import { requestPath } from './target'
 
 /** Token endpoint paths: the SaaS token service and on-premises servers. */
 export const TOKEN_PATHS = ['/connect/token', '/oauth/token']
@@ -70,8 +71,16 @@ export function createTokenRouter(
   return router
 }
 
-/** Handler of a POST to a token path. It calls `onError` on an unexpected error, such as a failed body read. */
-export type TokenRequestHandler = (req: Request, res: Response, onError: (error: unknown) => void) => void
+/**
+ * Handler of a POST to a token path. It uses only Node's request and
+ * response API, so it also serves requests that Express never saw. It calls
+ * `onError` on an unexpected error, such as a failed body read.
+ */
+export type TokenRequestHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  onError: (error: unknown) => void,
+) => void
 
 /**
  * Creates the handler of token requests (POST), which the app also calls
@@ -80,7 +89,7 @@ export type TokenRequestHandler = (req: Request, res: Response, onError: (error:
  * garbage on the hot path.
  */
 export function createTokenHandler(emulator: Emulator): TokenRequestHandler {
-  return function handleTokenRequest(req: Request, res: Response, onError: (error: unknown) => void): void {
+  return function handleTokenRequest(req: IncomingMessage, res: ServerResponse, onError: (error: unknown) => void): void {
     const startedAt = performance.now()
     readForm(req, (error, read) => {
       if (error !== undefined) {
@@ -101,7 +110,13 @@ export function createTokenHandler(emulator: Emulator): TokenRequestHandler {
 }
 
 /** Sends the response to a token request when no fault rule exists. */
-function respond(emulator: Emulator, req: Request, res: Response, read: FormRead, startedAt: number): void {
+function respond(
+  emulator: Emulator,
+  req: IncomingMessage,
+  res: ServerResponse,
+  read: FormRead,
+  startedAt: number,
+): void {
   if (read.kind === 'too-large') {
     const outcome = failure('invalid_request', 'The request body is larger than 1 MB.', 413)
     res.writeHead(413, { 'content-type': JSON_CONTENT_TYPE, connection: 'close' })
@@ -114,7 +129,7 @@ function respond(emulator: Emulator, req: Request, res: Response, read: FormRead
   recordTokenRequest(emulator, req, outcome, startedAt)
 }
 
-function sendOutcome(res: Response, outcome: TokenOutcome): void {
+function sendOutcome(res: ServerResponse, outcome: TokenOutcome): void {
   res.writeHead(outcome.status, [
     'content-type',
     JSON_CONTENT_TYPE,
@@ -131,8 +146,8 @@ function sendOutcome(res: Response, outcome: TokenOutcome): void {
 /** Sends the response to a token request after evaluating the fault rules. */
 async function respondWithFaults(
   emulator: Emulator,
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
   read: Exclude<FormRead, { kind: 'too-large' }>,
   startedAt: number,
 ): Promise<void> {
@@ -158,7 +173,7 @@ async function respondWithFaults(
     recordTokenRequest(emulator, req, outcome, startedAt)
     return
   }
-  res.status(outcome.status)
+  res.statusCode = outcome.status
   res.setHeader('content-type', JSON_CONTENT_TYPE)
   res.setHeader('cache-control', 'no-store')
   const sent = sendBrokenBody(req, res, outcome.body, bodyFault.effect)
@@ -171,7 +186,7 @@ async function respondWithFaults(
  * another content type are left unread. `done` gets either an error or
  * the result, once.
  */
-function readForm(req: Request, done: (error: unknown, read: FormRead) => void): void {
+function readForm(req: IncomingMessage, done: (error: unknown, read: FormRead) => void): void {
   if (!FORM_CONTENT_TYPE.test(req.headers['content-type'] ?? '')) {
     done(undefined, NOT_FORM)
     return
@@ -212,7 +227,7 @@ function readForm(req: Request, done: (error: unknown, read: FormRead) => void):
   req.once('error', (error: unknown) => settle(error, TOO_LARGE))
 }
 
-function issueToken(emulator: Emulator, req: Request, form: FormFields | undefined): TokenOutcome {
+function issueToken(emulator: Emulator, req: IncomingMessage, form: FormFields | undefined): TokenOutcome {
   if (form === undefined) {
     const type = req.headers['content-type'] ?? '(none)'
     return failure(
@@ -312,16 +327,15 @@ function decodeFormComponent(value: string): string {
 
 function recordTokenRequest(
   emulator: Emulator,
-  req: Request,
+  req: IncomingMessage,
   outcome: TokenOutcome,
   startedAt: number,
 ): void {
   const durationMs = performance.now() - startedAt
-  // req.path would parse the URL, and the token hot path never needs more than this split.
-  const path = splitRequestTarget(req.url)?.path ?? req.path
+  const path = requestPath(req)
   emulator.journalBuffer.append({
     time: emulator.clock.now(),
-    method: req.method,
+    method: req.method ?? 'POST',
     path,
     query: {},
     tenant: outcome.tenant,
