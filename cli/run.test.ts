@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { loadScenarioFiles, reporters, runScenarios } from '../harness'
 import { ShutdownRequest } from './errors'
 import { runCli } from './program'
 import {
@@ -111,6 +112,19 @@ describe('run', () => {
       }),
     )
     expect([...sources].sort()).toEqual(['good/flip.yaml: cli flag flip', 'good/passing.yaml: cli passing scenario'])
+  })
+
+  it('streams the same results as the reporter', async () => {
+    const io = createTestIo({ cwd: tmp })
+    expect(await runCli(['run', 'good', '--results', 'streamed.ndjson'], io)).toBe(0)
+    const { scenarios } = await loadScenarioFiles([path.join(tmp, 'good')])
+    const report = await runScenarios(scenarios, { keepResults: 'all' })
+    const shown = { ...report, scenarios: report.scenarios.map((scenario) => ({ ...scenario, file: path.relative(tmp, scenario.file) })) }
+
+    const streamed = await readFile(path.join(tmp, 'streamed.ndjson'), 'utf8')
+
+    expect(streamed.length).toBeGreaterThan(0)
+    expect(streamed).toBe(reporters.resultsNdjson(shown))
   })
 
   it('runs only the selected shard', async () => {

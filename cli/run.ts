@@ -1,5 +1,8 @@
-import { loadScenarioFiles, reporters, runScenarios, selectShard, type LoadedScenario, type RunReport } from '../harness'
-import { ExitCode, ShutdownRequest, signalExitCode } from './errors'
+import { closeSync, openSync, writeSync } from 'node:fs'
+import path from 'node:path'
+import { loadScenarioFiles, reporters, runScenarios, selectShard, type LoadedScenario, type RunEvent, type RunReport } from '../harness'
+import { toNdjson } from '../posture-checker'
+import { ExitCode, ShutdownRequest, UsageError, errorMessage, signalExitCode } from './errors'
 import { checkOutputFile, writeOutputFile } from './files'
 import { formatProgress, plural } from './format'
 import { colorEnabled, type CliIo } from './io'
@@ -45,21 +48,25 @@ export async function runScenariosCommand(paths: string[], options: RunOptions, 
   if (options.results !== undefined) await checkOutputFile(options.results, io.cwd, 'results file')
 
   const showProgress = io.stderr.isTTY && scenarios.length >= PROGRESS_MIN_SCENARIOS
-  const report = await runScenarios(scenarios, {
-    signal: io.shutdown,
-    // Only the results file needs every poll's results; without it the report keeps those the expectations read.
-    keepResults: options.results === undefined ? 'needed' : 'all',
-    ...(options.shard === undefined ? {} : { shard: options.shard }),
-    ...(options.grep === undefined ? {} : { grep: options.grep }),
-    ...(showProgress
-      ? {
-          onProgress: (done: number, total: number) => {
-            io.stderr.write(`\r${formatProgress(done, total)}`)
-            if (done === total) io.stderr.write('\n')
-          },
-        }
-      : {}),
-  })
+  const resultsWriter = options.results === undefined ? undefined : new ResultsFileWriter(options.results, io)
+  const progress = showProgress
+    ? (done: number, total: number) => {
+        io.stderr.write(`\r${formatProgress(done, total)}`)
+        if (done === total) io.stderr.write('\n')
+      }
+    : undefined
+  let report: RunReport
+  try {
+    report = await runScenarios(scenarios, {
+      signal: io.shutdown,
+      ...(resultsWriter === undefined ? {} : { onEvent: (event: RunEvent) => resultsWriter.onEvent(event) }),
+      ...(options.shard === undefined ? {} : { shard: options.shard }),
+      ...(options.grep === undefined ? {} : { grep: options.grep }),
+      ...(progress === undefined ? {} : { onProgress: progress }),
+    })
+  } finally {
+    resultsWriter?.close()
+  }
 
   // Reports name files relative to the working directory or the package, so
   // their bytes do not depend on where the repository is checked out.
@@ -70,9 +77,7 @@ export async function runScenariosCommand(paths: string[], options: RunOptions, 
   const text = formatReport(shown, options, io)
   if (options.out === undefined) io.stdout.write(text)
   else await writeOutputFile(options.out, io.cwd, text, 'report file')
-  if (options.results !== undefined) {
-    await writeOutputFile(options.results, io.cwd, reporters.resultsNdjson(shown), 'results file')
-  }
+  resultsWriter?.throwIfFailed()
   if (io.shutdown.aborted) return reportShutdown(io, report.total, selectedCount(scenarios, options))
   return report.failed > 0 ? ExitCode.failed : ExitCode.ok
 }
@@ -109,5 +114,54 @@ function formatReport(report: RunReport, options: RunOptions, io: CliIo): string
       return reporters.console(report, {
         color: options.out === undefined && colorEnabled(io, io.stdout),
       })
+  }
+}
+
+/**
+ * Writes each poll's posture results to the `--results` file as the poll
+ * ends, one JSON object a line, so a long run over a large fleet never keeps
+ * them all. The lines are those of reporters.resultsNdjson, in run order.
+ */
+class ResultsFileWriter {
+  readonly #file: string
+  readonly #io: CliIo
+  #descriptor: number | undefined
+  #source: { scenario: string; scenarioFile: string } | undefined
+  #failure: unknown
+
+  constructor(file: string, io: CliIo) {
+    this.#file = file
+    this.#io = io
+    try {
+      this.#descriptor = openSync(path.resolve(io.cwd, file), 'w')
+    } catch (error) {
+      throw new UsageError(`cannot write results file ${file}: ${errorMessage(error)}`)
+    }
+  }
+
+  onEvent(event: RunEvent): void {
+    if (event.type === 'scenario-start') this.#source = { scenario: event.name, scenarioFile: displayPath(event.file, this.#io) }
+    if (event.type !== 'verdicts' || this.#descriptor === undefined || this.#failure !== undefined) return
+    try {
+      writeSync(this.#descriptor, toNdjson(event.results, this.#source))
+    } catch (error) {
+      // Keep running: the report still matters, and the failure is reported after the run.
+      this.#failure = error
+    }
+  }
+
+  close(): void {
+    if (this.#descriptor === undefined) return
+    try {
+      closeSync(this.#descriptor)
+    } catch (error) {
+      this.#failure ??= error
+    }
+    this.#descriptor = undefined
+  }
+
+  /** Throws a usage error naming the file when a write failed during the run. */
+  throwIfFailed(): void {
+    if (this.#failure !== undefined) throw new UsageError(`cannot write results file ${this.#file}: ${errorMessage(this.#failure)}`)
   }
 }
