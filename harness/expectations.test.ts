@@ -192,4 +192,20 @@ describe('Access and Gateway latency', () => {
     expect(result?.passed).toBe(false)
     expect(result?.actual).toBe('Access at 22m (poll 3), Gateway at 25m')
   })
+
+  test('status already there before the change fails', () => {
+    // d-1 is noncompliant from the 20m poll on, so a change at 25m has nothing left to change.
+    const [result] = evaluateExpectations({ latency: [{ device: 'd-1', change_at: '25m', to: 'noncompliant' }] }, context(polls, 10 * MINUTE))
+
+    expect(result?.passed).toBe(false)
+    expect(result?.actual).toBe('already noncompliant in poll 3, before the change at 25m')
+  })
+
+  test('poll at the change time is not before it', () => {
+    // The poll at 20m starts at change_at, so it is the first poll after the change, and poll 2 is the one before.
+    const [result] = evaluateExpectations({ latency: [{ device: 'd-1', change_at: '20m', to: 'noncompliant' }] }, context(polls, 10 * MINUTE))
+
+    expect(result?.passed).toBe(true)
+    expect(result?.actual).toBe('Access at 20m (poll 3), Gateway at 25m')
+  })
 })

@@ -274,13 +274,29 @@ export function nextPollTick(ms: number, intervalMs: number): number {
   return Math.ceil(ms / intervalMs) * intervalMs
 }
 
+/** True when `poll` reported the expectation's device, under its rule, with the expectation's new status. */
+function reportsStatus(expectation: LatencyExpectation, poll: PollRecord): boolean {
+  return poll.outcome.results.some((result) => deviceMatches(result, expectation.device) && ruleMatches(result, expectation.rule) && result.status === expectation.to)
+}
+
 /** True when `poll` started at or after the expectation's change and reported the device with its new status. */
 export function reportsLatencyChange(expectation: LatencyExpectation, poll: PollRecord): boolean {
   const changeMs = parseDurationMs(expectation.change_at) ?? 0
-  return (
-    poll.startedAtMs >= changeMs &&
-    poll.outcome.results.some((result) => deviceMatches(result, expectation.device) && ruleMatches(result, expectation.rule) && result.status === expectation.to)
-  )
+  return poll.startedAtMs >= changeMs && reportsStatus(expectation, poll)
+}
+
+/**
+ * Selects the last poll that started before `changeMs`. A latency check reads
+ * it to make sure the device did not have its new status already, since a
+ * change that was there before `change_at` has no latency to measure.
+ */
+export function pollBeforeChange(polls: PollRecord[], changeMs: number): PollRecord | undefined {
+  let last: PollRecord | undefined
+  for (const poll of polls) {
+    if (poll.startedAtMs >= changeMs) break
+    last = poll
+  }
+  return last
 }
 
 function checkLatency(expectation: LatencyExpectation, id: string, context: EvaluationContext): ExpectationResult {
@@ -292,6 +308,16 @@ function checkLatency(expectation: LatencyExpectation, id: string, context: Eval
   const title = `${expectation.device} becomes ${expectation.to} after the change at ${expectation.change_at}`
   const expected = `Access at ${formatDurationMs(expectedAccess)}, Gateway at ${formatDurationMs(expectedGateway)} (computed from the ${formatDurationMs(context.intervalMs)} interval: Access ${formatDurationMs(computedAccess)}, Gateway ${formatDurationMs(computedGateway)})`
 
+  const before = pollBeforeChange(context.polls, changeMs)
+  if (before !== undefined && reportsStatus(expectation, before)) {
+    return {
+      id,
+      title,
+      passed: false,
+      expected,
+      actual: `already ${expectation.to} in poll ${before.poll}, before the change at ${expectation.change_at}`,
+    }
+  }
   const seen = context.polls.find((poll) => reportsLatencyChange(expectation, poll))
   if (seen === undefined) return { id, title, passed: false, expected, actual: `no poll after ${expectation.change_at} reported ${expectation.to}` }
   const accessMs = seen.finishedAtMs

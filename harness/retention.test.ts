@@ -4,7 +4,8 @@ import type { PollRecord, RunEvent } from './report'
 import { ResultsKeeper } from './retention'
 import { runScenario } from './runner'
 import type { ExpectSection } from './spec'
-import { fakePoll, fakeResult } from './test-fixtures'
+import { evaluateExpectations } from './expectations'
+import { START_MS, fakePoll, fakeResult } from './test-fixtures'
 
 const SCENARIOS_DIR = path.join(__dirname, '..', 'scenarios')
 const FIVE_MINUTES = 300_000
@@ -48,11 +49,36 @@ describe('ResultsKeeper', () => {
     expect(keptPolls(expect_, pollsOfDay(6, 99))).toEqual([2, 3, 6])
   })
 
-  test('keeps the first poll that reports a latency change', () => {
+  test('keeps the polls around a latency change', () => {
     const expect_: ExpectSection = { latency: [{ device: 'd1', change_at: '12m', to: 'noncompliant' }] }
 
-    // d1 turns noncompliant in poll 4 (at 15m), the first poll after the change at 12m.
-    expect(keptPolls(expect_, pollsOfDay(8, 4))).toEqual([4, 8])
+    // Poll 3 (at 10m) is the last before the change at 12m, and d1 turns noncompliant in poll 4 (at 15m).
+    expect(keptPolls(expect_, pollsOfDay(8, 4))).toEqual([3, 4, 8])
+  })
+
+  test('keeps the poll before a change at a poll tick', () => {
+    const expect_: ExpectSection = { latency: [{ device: 'd1', change_at: '15m', to: 'noncompliant' }] }
+
+    // Poll 4 starts at 15m, the change time, so poll 3 (at 10m) is the last one started before it.
+    expect(keptPolls(expect_, pollsOfDay(8, 4))).toEqual([3, 4, 8])
+  })
+
+  test('keeps the poll before a change that is never reported', () => {
+    const expect_: ExpectSection = { latency: [{ device: 'd1', change_at: '22m', to: 'noncompliant' }] }
+
+    // d1 never turns noncompliant, so only poll 5 (at 20m), the last before 22m, is read.
+    expect(keptPolls(expect_, pollsOfDay(8, 99))).toEqual([5, 8])
+  })
+
+  test('kept poll before the change lets the latency check fail', () => {
+    const polls = pollsOfDay(8, 2)
+    const expect_: ExpectSection = { latency: [{ device: 'd1', change_at: '12m', to: 'noncompliant' }] }
+    keptPolls(expect_, polls)
+
+    const [result] = evaluateExpectations(expect_, { polls, rules: [], startMs: START_MS, intervalMs: FIVE_MINUTES })
+
+    expect(result?.passed).toBe(false)
+    expect(result?.actual).toBe('already noncompliant in poll 3, before the change at 12m')
   })
 
   test('keeps every poll of a run with keepResults all', async () => {

@@ -4,9 +4,9 @@
  * A virtual day of 5-minute polls over 10,000 devices yields almost three
  * million results. Held to the end of the run they fill the heap and make
  * garbage collection the slowest part of the day. The expectations read the
- * results of few polls: the last one, those named by `after_poll`, the last
- * poll finished by each `at`, and the first poll that reports each latency
- * change. Every other poll keeps its counts and drops its results once a
+ * results of few polls: the last one, those named by `after_poll` and the last
+ * poll finished by each `at`. For each latency change they read the last poll
+ * that started before it and the first poll that reports it. Every other poll keeps its counts and drops its results once a
  * later poll has finished. The `verdicts` events still carry every poll's
  * results while the run goes on.
  */
@@ -21,6 +21,8 @@ export type ResultRetention = 'all' | 'needed'
 export class ResultsKeeper {
   readonly #afterPolls = new Set<number>()
   readonly #atMs: number[] = []
+  /** `change_at` times of the latency expectations, in virtual ms. */
+  readonly #changeMs: number[] = []
   /** Latency expectations whose reporting poll has not been seen yet. */
   #pendingLatency: LatencyExpectation[]
   /** Polls that reported a latency change, which the latency check reads. */
@@ -33,6 +35,7 @@ export class ResultsKeeper {
       if (when.at !== undefined) this.#atMs.push(parseDurationMs(when.at) ?? 0)
     }
     this.#pendingLatency = [...(expect?.latency ?? [])]
+    for (const latency of this.#pendingLatency) this.#changeMs.push(parseDurationMs(latency.change_at) ?? 0)
   }
 
   /**
@@ -56,7 +59,9 @@ export class ResultsKeeper {
   #isRead(poll: PollRecord, next: PollRecord): boolean {
     if (this.#afterPolls.has(poll.poll) || this.#latencyPolls.has(poll)) return true
     // `at` selects the last poll finished by that time: this one, when the next one finished later.
-    return this.#atMs.some((atMs) => poll.finishedAtMs <= atMs && next.finishedAtMs > atMs)
+    if (this.#atMs.some((atMs) => poll.finishedAtMs <= atMs && next.finishedAtMs > atMs)) return true
+    // A latency check reads the last poll that started before `change_at`: this one, when the next one started at or after it.
+    return this.#changeMs.some((changeMs) => poll.startedAtMs < changeMs && next.startedAtMs >= changeMs)
   }
 }
 
