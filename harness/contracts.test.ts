@@ -53,6 +53,56 @@ describe('pagedToEnd', () => {
     expect(pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 1173 })]).held).toBe(true)
   })
 
+  test('one restart after a count change holds', () => {
+    // The fleet grows from 1000 to 1001 records while page 1 is served, so Total changes and the client starts over.
+    const journal = [page(0), page(1, START_MS, { time: START_MS, faultId: 'grow' }), page(0), page(1), page(2)]
+    const verdict = pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 1000, ws1DevicesAtEnd: 1001 })])
+
+    expect(verdict.held).toBe(true)
+    expect(verdict.detail).toBe('1 poll paged to the end without repeats, 1 after a record count change restarted at page 0')
+  })
+
+  test('restart without a count change is a violation', () => {
+    const journal = [page(0), page(1), page(0), page(1)]
+    const verdict = pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 1000 })])
+
+    expect(verdict.held).toBe(false)
+    expect(verdict.detail).toContain('poll 1 fetched page 0 2 times')
+  })
+
+  test('second restart is a violation', () => {
+    const journal = [page(0), page(1), page(0), page(1), page(0), page(1), page(2)]
+    const verdict = pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 1000, ws1DevicesAtEnd: 1001 })])
+
+    expect(verdict.held).toBe(false)
+    expect(verdict.detail).toContain('poll 1 fetched page 0 3 times')
+  })
+
+  test('repeat within the restarted pass is a violation', () => {
+    const journal = [page(0), page(1), page(0), page(0), page(1), page(2)]
+    const verdict = pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 1000, ws1DevicesAtEnd: 1001 })])
+
+    expect(verdict.held).toBe(false)
+    expect(verdict.detail).toContain('poll 1 fetched page 0 2 times')
+  })
+
+  test('restarted pass must reach the new last page', () => {
+    // 1001 records need pages 0..2; the first pass reached page 2 but the second stopped at page 1.
+    const journal = [page(0), page(1), page(2), page(0), page(1)]
+    const verdict = pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 1000, ws1DevicesAtEnd: 1001 })])
+
+    expect(verdict.held).toBe(false)
+    expect(verdict.detail).toContain('never fetched page 2 of 0..2')
+  })
+
+  test('page 0 after a failed later page is no restart', () => {
+    const journal = [page(0), page(1, START_MS, { time: START_MS, status: 500 }), page(0), page(1), page(2)]
+    const verdict = pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 1000, ws1DevicesAtEnd: 1001 })])
+
+    expect(verdict.held).toBe(false)
+    expect(verdict.detail).toContain('poll 1 fetched page 0 2 times')
+  })
+
   test('incomplete poll need not reach the end', () => {
     const journal = [page(0), page(1, START_MS, { time: START_MS, status: 500 })]
     const poll = fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 1173, outcome: { complete: false } })

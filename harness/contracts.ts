@@ -70,30 +70,39 @@ export function honouredRetryAfter(polls: PollRecord[], startMs: number): Contra
  * complete poll reached the last page the tenant's record count implies. A
  * page whose 2xx response a fault shaped (a premature 204, a delay) may be
  * fetched again.
+ *
+ * A client that sees `Total` change between pages should start over at page
+ * 0, and the journal does not store `Total`. So a second pass counts as a
+ * restart, not as repeats, when all of these are true:
+ * - its request for page 0 directly follows a 200 for a later page;
+ * - it is the only such pass in the poll;
+ * - the tenant's record count at the end of the poll differs from the count
+ *   at its start, so `Total` changed during the poll.
+ * After a restart, a complete poll must reach the last page of the count at
+ * the end of the poll within the second pass.
  */
 export function pagedToEnd(polls: PollRecord[]): ContractVerdict {
   const violations: string[] = []
   let checked = 0
+  let restarts = 0
   for (const poll of polls) {
     const searches = poll.journal.filter(isSearch)
     if (searches.length === 0) continue
     checked++
-    const answered = new Set<number>()
-    const cleanAnswers = new Map<number, number>()
-    let pageSize = MAX_PAGE_SIZE
-    for (const entry of searches) {
-      const page = Number(queryValue(entry, 'page') ?? '0')
-      const requestedSize = Number(queryValue(entry, 'pagesize') ?? String(MAX_PAGE_SIZE))
-      pageSize = Math.min(Number.isFinite(requestedSize) && requestedSize > 0 ? requestedSize : MAX_PAGE_SIZE, MAX_PAGE_SIZE)
-      if (entry.status !== 200 && entry.status !== 204) continue
-      answered.add(page)
-      if (entry.faultId === null) cleanAnswers.set(page, (cleanAnswers.get(page) ?? 0) + 1)
-    }
-    for (const [page, count] of cleanAnswers) {
-      if (count > 1) violations.push(`poll ${poll.poll} fetched page ${page} ${count} times`)
+    const passes = splitPasses(searches)
+    const restarted = passes.length === 2 && poll.ws1DevicesAtEnd !== poll.ws1DevicesAtStart
+    if (restarted) restarts++
+    const checkedPasses = restarted ? passes : [searches]
+    for (const pass of checkedPasses) {
+      for (const [page, count] of countCleanAnswers(pass)) {
+        if (count > 1) violations.push(`poll ${poll.poll} fetched page ${page} ${count} times`)
+      }
     }
     if (poll.outcome.complete) {
-      const lastPage = Math.max(0, Math.ceil(poll.ws1DevicesAtStart / pageSize) - 1)
+      const lastPass = checkedPasses.at(-1) ?? searches
+      const records = restarted ? poll.ws1DevicesAtEnd : poll.ws1DevicesAtStart
+      const lastPage = Math.max(0, Math.ceil(records / pageSizeOf(searches)) - 1)
+      const answered = answeredPages(lastPass)
       const missing: number[] = []
       for (let page = 0; page <= lastPage; page++) if (!answered.has(page)) missing.push(page)
       if (missing.length > 0) {
@@ -101,7 +110,47 @@ export function pagedToEnd(polls: PollRecord[]): ContractVerdict {
       }
     }
   }
-  return verdict(violations, `${checked} poll${checked === 1 ? '' : 's'} paged to the end without repeats`)
+  const restartNote = restarts === 0 ? '' : `, ${restarts} after a record count change restarted at page 0`
+  return verdict(violations, `${checked} poll${checked === 1 ? '' : 's'} paged to the end without repeats${restartNote}`)
+}
+
+function pageOf(entry: JournalEntry): number {
+  return Number(queryValue(entry, 'page') ?? '0')
+}
+
+/** Page size of a poll's search requests: the last one requested, capped at the Workspace ONE maximum. */
+function pageSizeOf(searches: JournalEntry[]): number {
+  const last = searches.at(-1)
+  const requested = last === undefined ? MAX_PAGE_SIZE : Number(queryValue(last, 'pagesize') ?? String(MAX_PAGE_SIZE))
+  return Math.min(Number.isFinite(requested) && requested > 0 ? requested : MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+}
+
+/** Splits a poll's search requests into passes. A new pass starts at a request for page 0 right after a 200 for a later page. */
+function splitPasses(searches: JournalEntry[]): JournalEntry[][] {
+  const passes: JournalEntry[][] = [[]]
+  let previous: JournalEntry | undefined
+  for (const entry of searches) {
+    if (previous !== undefined && pageOf(entry) === 0 && previous.status === 200 && pageOf(previous) > 0) passes.push([])
+    passes.at(-1)?.push(entry)
+    previous = entry
+  }
+  return passes
+}
+
+/** Pages that got a 200 or 204. */
+function answeredPages(searches: JournalEntry[]): Set<number> {
+  return new Set(searches.filter((entry) => entry.status === 200 || entry.status === 204).map(pageOf))
+}
+
+/** Number of 200 or 204 responses per page that no fault shaped. */
+function countCleanAnswers(searches: JournalEntry[]): Map<number, number> {
+  const counts = new Map<number, number>()
+  for (const entry of searches) {
+    if ((entry.status !== 200 && entry.status !== 204) || entry.faultId !== null) continue
+    const page = pageOf(entry)
+    counts.set(page, (counts.get(page) ?? 0) + 1)
+  }
+  return counts
 }
 
 /**

@@ -25,6 +25,8 @@ export interface PollRecord {
   journal: JournalEntry[]
   /** Workspace ONE records in the tenant when the poll started. */
   ws1DevicesAtStart: number
+  /** Workspace ONE records in the tenant when the poll ended; differs from the start when the fleet changed during the poll. */
+  ws1DevicesAtEnd: number
   /** Number of posture results the poll produced, also when they were not kept. */
   resultCount: number
   /** Results by status, also when they were not kept. */

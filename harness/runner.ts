@@ -235,6 +235,7 @@ async function runPoll(context: RunContext): Promise<void> {
     outcome,
     journal,
     ws1DevicesAtStart,
+    ws1DevicesAtEnd: server.tenant.deviceCount(),
     resultCount: outcome.results.length,
     counts,
     resultsKept: true,

@@ -63,7 +63,7 @@ export function fakePoll(
   poll: number,
   atMs: number,
   results: PostureResult[],
-  options: { journal?: JournalEntry[]; outcome?: Partial<PollOutcome>; ws1DevicesAtStart?: number; durationMs?: number } = {},
+  options: { journal?: JournalEntry[]; outcome?: Partial<PollOutcome>; ws1DevicesAtStart?: number; ws1DevicesAtEnd?: number; durationMs?: number } = {},
 ): PollRecord {
   const finishedAtMs = atMs + (options.durationMs ?? 0)
   return {
@@ -83,6 +83,7 @@ export function fakePoll(
     },
     journal: options.journal ?? [],
     ws1DevicesAtStart: options.ws1DevicesAtStart ?? results.length,
+    ws1DevicesAtEnd: options.ws1DevicesAtEnd ?? options.ws1DevicesAtStart ?? results.length,
     resultCount: results.length,
     counts: {
       compliant: results.filter((result) => result.status === 'compliant').length,
