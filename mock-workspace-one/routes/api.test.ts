@@ -257,6 +257,20 @@ describe('device lookups', () => {
     }
   })
 
+  it('serves a changed device, not a cached body', async () => {
+    const { app, emulator, token } = setup()
+    const bearer = `Bearer ${await token()}`
+    const lookup = () =>
+      request(app).get('/API/mdm/devices?searchby=Serialnumber&id=FAKE00002').set('Authorization', bearer)
+    const before = await lookup()
+    expect(before.body.DeviceFriendlyName).not.toBe('Renamed laptop')
+    expect((await lookup()).text).toBe(before.text)
+    emulator.tenant('Acme').store.update({ serialNumber: 'FAKE00002' }, { friendlyName: 'Renamed laptop' })
+    const after = await lookup()
+    expect(after.status).toBe(200)
+    expect(after.body.DeviceFriendlyName).toBe('Renamed laptop')
+  })
+
   it('names a bad searchby value', async () => {
     const { app, token } = setup()
     const response = await request(app)
