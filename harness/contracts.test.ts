@@ -132,6 +132,64 @@ describe('refreshedTokenBeforeExpiry', () => {
 
     expect(refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS).held).toBe(false)
   })
+
+  test('two fault rejections each refreshed hold', () => {
+    const journal = [
+      page(0),
+      page(1, START_MS, { time: START_MS, status: 401, tokenRejected: true, faultId: 'exp1', tokenId: 't-1' }),
+      token(START_MS),
+      page(1, START_MS, { time: START_MS, tokenId: 't-2' }),
+      page(3, START_MS, { time: START_MS, status: 401, tokenRejected: true, faultId: 'exp2', tokenId: 't-2' }),
+      token(START_MS),
+      page(3, START_MS, { time: START_MS, tokenId: 't-3' }),
+    ]
+    const verdict = refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS)
+
+    expect(verdict.held).toBe(true)
+    expect(verdict.detail).toBe('2 expired-token requests (2 caused by a fault), each followed by a refresh')
+  })
+
+  test('fault rejection without a refresh is a violation', () => {
+    const journal = [
+      page(1, START_MS, { time: START_MS, status: 401, tokenRejected: true, faultId: 'exp1', tokenId: 't-1' }),
+      page(2, START_MS, { time: START_MS, status: 401, tokenRejected: true, tokenId: 't-1' }),
+    ]
+    const verdict = refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS)
+
+    expect(verdict.held).toBe(false)
+    expect(verdict.detail).toContain('instead of requesting a new token')
+  })
+
+  test('reuse of a fault-expired token counts as the fault', () => {
+    // A request that was already in flight with t-1 is rejected too, without naming the fault.
+    const journal = [
+      page(1, START_MS, { time: START_MS, status: 401, tokenRejected: true, faultId: 'exp1', tokenId: 't-1' }),
+      token(START_MS),
+      page(2, START_MS, { time: START_MS, status: 401, tokenRejected: true, tokenId: 't-1', clientId: 'other' }),
+      page(0, START_MS, { time: START_MS, status: 401, tokenRejected: true, tokenId: 't-9' }),
+      token(START_MS),
+    ]
+    const verdict = refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS)
+
+    expect(verdict.held).toBe(true)
+    expect(verdict.detail).toBe('3 expired-token requests (2 caused by a fault), each followed by a refresh')
+  })
+
+  test('fault rejection plus two client ones is a violation', () => {
+    const rejected = { time: START_MS, status: 401, tokenRejected: true, tokenId: 't-5' }
+    const journal = [
+      page(1, START_MS, { time: START_MS, status: 401, tokenRejected: true, faultId: 'exp1', tokenId: 't-1' }),
+      token(START_MS),
+      page(0, START_MS, rejected),
+      token(START_MS),
+      page(0, START_MS, { ...rejected, tokenId: 't-6' }),
+      token(START_MS),
+    ]
+    const verdict = refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS)
+
+    expect(verdict.held).toBe(false)
+    expect(verdict.detail).toBe('poll 1 sent 2 requests with an expired or revoked token that no fault expired')
+  })
 })
 
 describe('withinRateLimit', () => {

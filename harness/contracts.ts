@@ -155,28 +155,36 @@ function countCleanAnswers(searches: JournalEntry[]): Map<number, number> {
 
 /**
  * Checks that no request carried an expired or revoked token, except at most
- * one per poll that the client followed with a token request before any
- * further API call.
+ * one per poll, and that the client followed every rejected request with a
+ * token request before any further API call. Rejections a fault caused do not
+ * count toward the one per poll, because the client could not foresee them.
+ * A fault caused a rejection when the entry names the fault, or when the
+ * token was one that an `expire-token` fault had already made the tenant
+ * reject in this poll.
  */
 export function refreshedTokenBeforeExpiry(polls: PollRecord[], startMs: number): ContractVerdict {
   const violations: string[] = []
   let rejected = 0
+  let injected = 0
   for (const poll of polls) {
     const entries = poll.journal
     const rejections = entries.filter((entry) => entry.tokenRejected)
+    const faultTokens = new Set(rejections.filter((entry) => entry.faultId !== null && entry.tokenId !== null).map((entry) => entry.tokenId))
+    const byFault = rejections.filter((entry) => entry.faultId !== null || (entry.tokenId !== null && faultTokens.has(entry.tokenId)))
+    const byClient = rejections.length - byFault.length
     rejected += rejections.length
-    if (rejections.length > 1) {
-      violations.push(`poll ${poll.poll} sent ${rejections.length} requests with an expired or revoked token`)
-      continue
-    }
-    const first = rejections[0]
-    if (first === undefined) continue
-    const next = entries.find((entry) => entry.seq > first.seq && entry.clientId === first.clientId)
-    if (next !== undefined && !isTokenRequest(next)) {
-      violations.push(`after ${describeEntry(first, startMs)} the client sent ${describeEntry(next, startMs)} instead of requesting a new token`)
+    injected += byFault.length
+    if (byClient > 1) violations.push(`poll ${poll.poll} sent ${byClient} requests with an expired or revoked token that no fault expired`)
+    for (const rejection of rejections) {
+      const next = entries.find((entry) => entry.seq > rejection.seq && entry.clientId === rejection.clientId)
+      if (next !== undefined && !isTokenRequest(next)) {
+        violations.push(`after ${describeEntry(rejection, startMs)} the client sent ${describeEntry(next, startMs)} instead of requesting a new token`)
+      }
     }
   }
-  return verdict(violations, rejected === 0 ? 'no request carried an expired token' : `${rejected} expired-token request${rejected === 1 ? '' : 's'}, each followed by a refresh`)
+  const injectedNote = injected === 0 ? '' : ` (${injected} caused by a fault)`
+  const okDetail = rejected === 0 ? 'no request carried an expired token' : `${rejected} expired-token request${rejected === 1 ? '' : 's'}${injectedNote}, each followed by a refresh`
+  return verdict(violations, okDetail)
 }
 
 /** Checks that the tenant's own rate limits produced no 429 response; 429s from faults do not count. */
