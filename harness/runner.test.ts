@@ -49,6 +49,9 @@ describe('runScenario', () => {
     expect(first?.passed).toBe(false)
     expect(first?.timings.polls).toBe(3)
     expect(first?.error).toBe('stopped early (received SIGINT) after 3 of 289 polls')
+    // The third poll starts at 10m and makes one request, so virtual time stops at its end.
+    expect(first?.timings.virtualMs).toBe(first?.polls.at(-1)?.finishedAtMs)
+    expect(first?.timings.virtualMs).toBe(600_000)
   })
 
   test('inline spec runs and passes', async () => {

@@ -202,7 +202,8 @@ async function drive(
   }
   schedulePoll(0)
 
-  await clock.runUntil(startMs + durationMs)
+  // An abort stops the clock where the run stopped: the end of the last poll, or the last step before the abort.
+  await clock.runUntil(startMs + durationMs, signal)
   if (activePoll !== undefined) {
     const settled = await clock.runUntilSettled(activePoll, startMs + durationMs + overrunLimitMs)
     if (!settled) {

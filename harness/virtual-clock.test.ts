@@ -20,6 +20,24 @@ describe('VirtualClock', () => {
     expect(clock.pendingTimers()).toBe(1)
   })
 
+  test('abort stops runUntil at the last fired timer', async () => {
+    const clock = new VirtualClock({ start: START })
+    const controller = new AbortController()
+    const fired: string[] = []
+    clock.at(START + 1000, () => fired.push('first'))
+    clock.at(START + 2000, () => {
+      fired.push('aborting')
+      controller.abort(new Error('stop'))
+    })
+    clock.at(START + 3000, () => fired.push('after abort'))
+
+    await clock.runUntil(START + 86_400_000, controller.signal)
+
+    expect(fired).toEqual(['first', 'aborting'])
+    expect(clock.now()).toBe(START + 2000)
+    expect(clock.pendingTimers()).toBe(1)
+  })
+
   test('sleep resolves at its virtual time', async () => {
     const clock = new VirtualClock({ start: START })
     const woke: number[] = []

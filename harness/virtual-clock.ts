@@ -199,10 +199,13 @@ export class VirtualClock implements ClockView {
   /**
    * Fires timers in (time, sequence) order up to `target`, waiting for
    * quiescence before each, then sets now to `target` (never backwards).
+   * When `signal` aborts, it fires no further timer and leaves now at the
+   * time of the last timer it fired.
    */
-  async runUntil(target: number): Promise<void> {
+  async runUntil(target: number, signal?: AbortSignal): Promise<void> {
     for (;;) {
       await this.waitForQuiescence()
+      if (signal?.aborted === true) return
       const next = this.queue.peek()
       if (next === undefined || next.time > target) break
       this.fireNext()
