@@ -270,3 +270,35 @@ describe('handleRequest listener', () => {
     expect(journals[1]).toEqual(journals[0])
   })
 })
+
+describe('handleRequest errors', () => {
+  it('sends 500 for a thrown error', async () => {
+    const { emulator, handleRequest } = setup()
+    const server = http.createServer(handleRequest)
+    server.listen(0, '127.0.0.1')
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+    try {
+      const { port } = server.address() as AddressInfo
+      const form = { 'content-type': 'application/x-www-form-urlencoded' }
+      const token = await sendAndRead(port, 'POST', '/connect/token', form, TOKEN_FORM)
+      const accessToken = (JSON.parse(token.body) as { access_token: string }).access_token
+      const store = emulator.tenant('Acme').store
+      jest.spyOn(store, 'lookup').mockImplementation(() => {
+        throw new Error('lookup failed')
+      })
+      jest.spyOn(emulator, 'findClient').mockImplementation(() => {
+        throw new Error('client table failed')
+      })
+      const lookup = await sendAndRead(port, 'GET', '/API/mdm/devices?searchby=Serialnumber&id=FAKE1', {
+        authorization: `Bearer ${accessToken}`,
+      })
+      expect(lookup.status).toBe(500)
+      expect(JSON.parse(lookup.body).errorCode).toBe(500)
+      const failedToken = await sendAndRead(port, 'POST', '/connect/token', form, TOKEN_FORM)
+      expect(failedToken.status).toBe(500)
+      expect(JSON.parse(failedToken.body).error).toBe('invalid_request')
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  })
+})

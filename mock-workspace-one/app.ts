@@ -176,7 +176,12 @@ function serveHotPath(
     return true
   }
   if (req.method === 'POST' && isTokenUrl(url)) {
-    handleTokenRequest(req, res, next)
+    // A throw here would otherwise reach the HTTP server's request event and end the process.
+    try {
+      handleTokenRequest(req, res, next)
+    } catch (error) {
+      next(error)
+    }
     return true
   }
   return false

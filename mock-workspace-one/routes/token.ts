@@ -217,9 +217,15 @@ function readForm(req: IncomingMessage, done: (error: unknown, read: FormRead) =
     else (chunks ??= [first]).push(chunk)
   }
   const onEnd = (): void => {
-    const body = chunks !== undefined ? Buffer.concat(chunks) : first
-    const text = body === undefined ? '' : body.toString('utf8')
-    settle(undefined, { kind: 'form', fields: parseQueryString(text, '&', '=', { maxKeys: 100 }) })
+    let fields: FormFields
+    try {
+      const body = chunks !== undefined ? Buffer.concat(chunks) : first
+      fields = parseQueryString(body === undefined ? '' : body.toString('utf8'), '&', '=', { maxKeys: 100 })
+    } catch (error) {
+      settle(error, TOO_LARGE)
+      return
+    }
+    settle(undefined, { kind: 'form', fields })
   }
   req.on('data', onData)
   req.once('end', onEnd)
