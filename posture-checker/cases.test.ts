@@ -10,6 +10,7 @@ import nock from 'nock'
 import ts from 'typescript'
 
 import { PostureChecker, isPlaceholderSerial, normaliseSerial, parseWs1Date } from './index'
+import { formatAge } from './evaluate'
 import { ManualClock, createTrackingFetch, drive } from './test-clock'
 import { API_ORIGIN, AUTH_ORIGIN, makeConfig, makeDevice, makeRule, searchPage, ws1Device } from './test-support'
 import type { CheckerOptions, CloudflareDevice, PollOutcome, PostureRule } from './types'
@@ -369,6 +370,32 @@ describe('result details', () => {
   test('stale detail gives the age', async () => {
     const outcome = await pollOnce(rows.find((row) => row.name.startsWith('BUG-17 quiet'))!.setup)
     expect(outcome.results[0]!.detail).toContain('19d 0h 0m')
+  })
+
+  test('stale detail shows seconds past the limit', async () => {
+    const outcome = await pollOnce({
+      now: Date.parse('2024-05-20T08:00:00Z'),
+      options: { maxLastSeenAgeMs: 3 * 3_600_000 },
+      records: [ws1Device(1, 'FAKEEDGE1', { LastSeen: '2024-05-20T04:59:59.000' })],
+      devices: [makeDevice('d-edge', 'FAKEEDGE1')],
+    })
+    expect(outcome.results[0]!.reason).toBe('stale_last_seen')
+    expect(outcome.results[0]!.detail).toBe(
+      'last seen 2024-05-20T04:59:59.000Z, 3h 0m 1s ago, longer than the allowed 3h 0m',
+    )
+  })
+})
+
+describe('formatAge', () => {
+  test.each([
+    [0, '0h 0m'],
+    [3 * 3_600_000, '3h 0m'],
+    [3 * 3_600_000 + 1_000, '3h 0m 1s'],
+    [59_999, '0h 0m 59.999s'],
+    [250, '0h 0m 0.25s'],
+    [19 * 86_400_000 + 61_500, '19d 0h 1m 1.5s'],
+  ])('%d ms is %s', (ms, text) => {
+    expect(formatAge(ms)).toBe(text)
   })
 })
 

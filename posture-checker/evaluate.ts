@@ -142,13 +142,19 @@ function lastSeenProblem(record: Ws1Record, now: number, maxAgeMs: number): stri
   return `last seen ${toRfc3339(lastSeen)}, ${formatAge(ageMs)} ago, longer than the allowed ${formatAge(maxAgeMs)}`
 }
 
-/** Formats a span as days, hours and minutes, for example "19d 0h 0m". */
+/**
+ * Formats a span exactly as days, hours, minutes and seconds, for example
+ * "19d 0h 0m" or "3h 0m 1s". Seconds appear only when they are not zero,
+ * with milliseconds as a decimal fraction ("0h 0m 0.25s").
+ */
 export function formatAge(ms: number): string {
   const totalMinutes = Math.floor(ms / 60_000)
   const days = Math.floor(totalMinutes / 1440)
   const hours = Math.floor((totalMinutes % 1440) / 60)
   const minutes = totalMinutes % 60
-  return days > 0 ? `${days}d ${hours}h ${minutes}m` : `${hours}h ${minutes}m`
+  const text = days > 0 ? `${days}d ${hours}h ${minutes}m` : `${hours}h ${minutes}m`
+  const secondsMs = ms - totalMinutes * 60_000
+  return secondsMs === 0 ? text : `${text} ${secondsMs / 1000}s`
 }
 
 /** Details added to every status derived by a single lookup by serial. */
