@@ -84,6 +84,8 @@ export class PostureChecker {
    */
   private readonly lastFresh = new Map<string, Map<string, PublishedResult>>()
   private published: PublishedResult[] = []
+  /** Number of records the last complete full sync returned, or 0 before the first one. */
+  private lastSyncRecords = 0
   private readonly expirationMs = new Map<PostureRule, number | undefined>()
 
   /** Throws ConfigError for an option out of range or an unreadable rule expiration. */
@@ -275,14 +277,11 @@ export class PostureChecker {
         code: 'missing_secret',
       })
     }
+    this.checkRetryAfter()
     const { serialLookupThreshold, complianceSource } = this.settings
     const lookup = serialLookupThreshold > 0 && devices.length <= serialLookupThreshold
     if (!lookup && complianceSource === 'search') {
-      const records = await syncAllDevices(
-        this.http,
-        { pageSize: this.settings.pageSize, apiVersion: this.settings.searchApiVersion, logger: this.settings.logger },
-        stats,
-      )
+      const records = await this.syncAll(stats)
       const evaluatedAtMs = this.settings.clock.now()
       const results = evaluateDevices(
         records,
@@ -323,17 +322,44 @@ export class PostureChecker {
     devices: CloudflareDevice[],
     stats: SyncStats,
   ): Promise<{ byDevice: Map<string, MatchResult>; ws1Records: number }> {
-    const records = await syncAllDevices(
-      this.http,
-      { pageSize: this.settings.pageSize, apiVersion: this.settings.searchApiVersion, logger: this.settings.logger },
-      stats,
-    )
+    const records = await this.syncAll(stats)
     const index = new SerialIndex(records)
     const byDevice = new Map<string, MatchResult>()
     for (const device of devices) {
       byDevice.set(device.device_id, matchDevice(device, index, this.settings.duplicateSerials))
     }
     return { byDevice, ws1Records: records.length }
+  }
+
+  /**
+   * Throws a quota ProviderError, before any request, while a Retry-After
+   * that an earlier request did not wait out is still pending.
+   */
+  private checkRetryAfter(): void {
+    const until = this.http.retryAfterPendingUntil(this.settings.clock.now())
+    if (until === undefined) return
+    throw new ProviderError(
+      'quota',
+      'api',
+      `waiting for Retry-After until ${toRfc3339(until)}: the server asked for no request before then, so this poll sent none`,
+      { code: 'waiting_for_retry_after' },
+    )
+  }
+
+  /** Runs a full device sync and remembers how many records it returned. */
+  private async syncAll(stats: SyncStats): Promise<Ws1Record[]> {
+    const records = await syncAllDevices(
+      this.http,
+      {
+        pageSize: this.settings.pageSize,
+        apiVersion: this.settings.searchApiVersion,
+        logger: this.settings.logger,
+        lastSyncRecords: this.lastSyncRecords,
+      },
+      stats,
+    )
+    this.lastSyncRecords = records.length
+    return records
   }
 
   /** One `searchby=Serialnumber` request per device with a usable serial. */

@@ -7,6 +7,7 @@ import { isAscii } from 'node:buffer'
 
 import type { Logger } from 'pino'
 
+import { toRfc3339 } from './clock'
 import { ProviderError, type ProviderStep } from './errors'
 import { createRandom } from './random'
 import type { Clock } from './types'
@@ -65,9 +66,24 @@ export class Ws1Http {
   /** Increases on every credential change, so a token fetched with older credentials is not cached. */
   private credentialsVersion = 0
   private readonly random: () => number
+  /**
+   * Clock time named by the latest Retry-After that a request gave up on
+   * instead of waiting it out, because it was longer than maxRetryAfterMs or
+   * came on the last attempt. Polls send no request before it.
+   */
+  private retryAfterUntilMs: number | undefined
 
   constructor(private readonly settings: HttpSettings) {
     this.random = createRandom(settings.seed)
+  }
+
+  /**
+   * Returns the clock time before which the server asked for no request, or
+   * undefined when no Retry-After is still pending at `now`.
+   */
+  retryAfterPendingUntil(now: number): number | undefined {
+    const until = this.retryAfterUntilMs
+    return until !== undefined && now < until ? until : undefined
   }
 
   /** Drops the cached token, for example after the client secret changed. */
@@ -82,8 +98,9 @@ export class Ws1Http {
    */
   updateCredentials(credentials: Pick<HttpSettings, 'apiUrl' | 'authUrl' | 'clientId' | 'clientSecret'>): boolean {
     const { settings } = this
+    const apiUrlChanged = settings.apiUrl !== credentials.apiUrl
     const changed =
-      settings.apiUrl !== credentials.apiUrl ||
+      apiUrlChanged ||
       settings.authUrl !== credentials.authUrl ||
       settings.clientId !== credentials.clientId ||
       settings.clientSecret !== credentials.clientSecret
@@ -92,6 +109,8 @@ export class Ws1Http {
     settings.authUrl = credentials.authUrl
     settings.clientId = credentials.clientId
     settings.clientSecret = credentials.clientSecret
+    // A Retry-After belongs to the server that sent it, so a new API URL starts without one.
+    if (apiUrlChanged) this.retryAfterUntilMs = undefined
     this.credentialsVersion++
     this.token = undefined
     this.pendingToken = undefined
@@ -202,15 +221,19 @@ export class Ws1Http {
       if (verdict.action === 'accept') return verdict.response
       if (verdict.action === 'reauthenticate') return 'reauthenticate'
       if (verdict.action === 'fail') throw verdict.error
-      if (attempt >= maxAttempts) throw verdict.error
+      if (attempt >= maxAttempts) {
+        if (verdict.retryAfterMs !== undefined) this.rememberRetryAfter(step, url, verdict.retryAfterMs)
+        throw verdict.error
+      }
       const waitMs = verdict.retryAfterMs ?? this.backoffMs(attempt)
       if (verdict.retryAfterMs !== undefined && waitMs > this.settings.maxRetryAfterMs) {
+        const until = this.rememberRetryAfter(step, url, waitMs)
         throw new ProviderError(
           'quota',
           step,
           `server asked to retry after ${Math.round(waitMs / 1000)} s, more than the ${Math.round(
             this.settings.maxRetryAfterMs / 1000,
-          )} s the checker waits within one poll`,
+          )} s the checker waits within one poll; polls send no request before ${toRfc3339(until)}`,
           { code: verdict.error.code, status: verdict.error.status },
         )
       }
@@ -220,6 +243,17 @@ export class Ws1Http {
       )
       await clock.sleep(waitMs)
     }
+  }
+
+  /** Records a Retry-After wait from now that no request waited out, and returns the time it ends. */
+  private rememberRetryAfter(step: ProviderStep, url: string, waitMs: number): number {
+    const until = Math.max(this.settings.clock.now() + waitMs, this.retryAfterUntilMs ?? 0)
+    this.retryAfterUntilMs = until
+    this.settings.logger.warn(
+      { step, path: pathOf(url), waitMs, until: toRfc3339(until) },
+      'Retry-After not waited out, later polls wait for it',
+    )
+    return until
   }
 
   private backoffMs(attempt: number): number {

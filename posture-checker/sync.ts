@@ -17,6 +17,8 @@ export interface SyncSettings {
   pageSize: number
   apiVersion: 1 | 2
   logger: Logger
+  /** Number of records the checker's last complete sync returned, or 0 before the first complete sync. */
+  lastSyncRecords: number
 }
 
 interface Envelope {
@@ -31,7 +33,8 @@ type PassOutcome = { kind: 'done'; records: Ws1Record[] } | { kind: 'total_chang
  * Fetches every device through `GET mdm/devices/search`, page 0 onwards.
  * Paging follows the envelope's `PageSize` and `Total`, not the requested
  * size, and ends when the rows received reach `Total` or a 204 arrives at the
- * true end. Throws IncompleteSyncError when the pages do not add up.
+ * true end. An empty page 0 is an empty fleet only while no complete sync
+ * saw records. Throws IncompleteSyncError when the pages do not add up.
  */
 export async function syncAllDevices(http: Ws1Http, settings: SyncSettings, stats: SyncStats): Promise<Ws1Record[]> {
   let outcome = await syncPass(http, settings, stats)
@@ -59,6 +62,7 @@ async function syncPass(http: Ws1Http, settings: SyncSettings, stats: SyncStats)
   let received = 0
   let page = 0
   let emptyPageRetried = false
+  let firstPageRetried = false
 
   const finish = (): PassOutcome => ({ kind: 'done', records: [...byKey.values(), ...keyless] })
 
@@ -75,11 +79,22 @@ async function syncPass(http: Ws1Http, settings: SyncSettings, stats: SyncStats)
     let rows: unknown[]
     if (response.status === 204) {
       logger.debug({ page, status: 204 }, 'page fetched')
-      // A 204 on the first page is an empty fleet; later it is the end of the data.
-      if (total === undefined || received >= total) return finish()
+      // Before any 200, the 204 is page 0: an empty fleet, unless the last complete sync saw records.
+      if (total === undefined) {
+        if (!checkEmptyFirstPage(settings, 204, firstPageRetried)) return finish()
+        firstPageRetried = true
+        continue
+      }
+      if (received >= total) return finish()
       rows = []
     } else {
       const envelope = readEnvelope(response.json)
+      if (total === undefined && envelope.total === 0 && envelope.devices.length === 0) {
+        logger.debug({ page, records: 0, total: 0 }, 'page fetched')
+        if (!checkEmptyFirstPage(settings, 200, firstPageRetried)) return finish()
+        firstPageRetried = true
+        continue
+      }
       if (total !== undefined && envelope.total !== total) {
         return { kind: 'total_changed', from: total, to: envelope.total }
       }
@@ -137,6 +152,26 @@ async function syncPass(http: Ws1Http, settings: SyncSettings, stats: SyncStats)
     if (received >= (total ?? 0)) return finish()
     page++
   }
+}
+
+/**
+ * Decides what an empty page 0 (a 204, or a 200 with Total 0 and no Devices)
+ * means. Returns false when it is an empty fleet, because no complete sync
+ * saw records before. Returns true, after a warning, when page 0 should be
+ * fetched again once. Throws IncompleteSyncError when it was already retried.
+ */
+function checkEmptyFirstPage(settings: SyncSettings, status: 200 | 204, retried: boolean): boolean {
+  const { lastSyncRecords, logger } = settings
+  // NOTE: a tenant whose every device was really deleted stays incomplete until the checker restarts.
+  if (lastSyncRecords === 0) return false
+  if (!retried) {
+    logger.warn({ page: 0, status, lastSyncRecords }, 'empty first page although the last complete sync saw records, retrying page')
+    return true
+  }
+  throw new IncompleteSyncError(
+    'empty_after_records',
+    `page 0 of the device search was empty twice (last answer ${status === 204 ? '204' : '200 with Total 0'}), but the last complete sync returned ${lastSyncRecords} records; the sync is incomplete`,
+  )
 }
 
 /** Record keys of one fetched page; `signature` is filled only when a repeat check needs it. */

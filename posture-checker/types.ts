@@ -85,7 +85,11 @@ export interface CheckerOptions {
   /** First backoff step in ms (default 1000), doubled per attempt, capped at maxBackoffMs. */
   baseBackoffMs?: number
   maxBackoffMs?: number
-  /** Longest Retry-After the checker waits for inside one poll before giving up on it (default 300000). */
+  /**
+   * Longest Retry-After in ms the checker waits for inside one poll (default
+   * 300000). A longer one ends the poll, and later polls send no request
+   * until the time it names.
+   */
   maxRetryAfterMs?: number
   /** Refresh the token this many seconds before it expires (default 60). */
   tokenRefreshSkewSeconds?: number
