@@ -2,8 +2,19 @@
  * Checks a schema-valid scenario for problems the schema cannot express:
  * references between sections, times outside the run, and impossible values.
  */
+import { createMockServer } from '../mock-workspace-one'
+import type { TenantControl } from '../mock-workspace-one/types'
 import { parseDurationMs } from './duration'
-import { DEFAULT_INTERVAL, DEFAULT_INTEGRATION_ID, DEFAULT_INTEGRATION_NAME, TIMELINE_ACTIONS, readSearchExport, resolveImportPath } from './defaults'
+import {
+  DEFAULT_INTERVAL,
+  DEFAULT_INTEGRATION_ID,
+  DEFAULT_INTEGRATION_NAME,
+  DEFAULT_TENANT_CODE,
+  DEFAULT_TENANT_NAME,
+  TIMELINE_ACTIONS,
+  readSearchExport,
+  resolveImportPath,
+} from './defaults'
 import type { DeviceSelectorSpec, FaultSpec, ScenarioSpec, TimelineStep, WhenSpec } from './spec'
 import type { Report } from './validate'
 import type { PathSegment } from './yaml-source'
@@ -45,13 +56,25 @@ function collectKnown(spec: ScenarioSpec, file: string, report: Report): Known {
   for (const step of spec.timeline ?? []) if (step.add_device) ws1Serials?.add(step.add_device.serial)
 
   const imports = spec.fleet?.import === undefined ? [] : Array.isArray(spec.fleet.import) ? spec.fleet.import : [spec.fleet.import]
+  let scratchTenant: TenantControl | undefined
   imports.forEach((importPath, index) => {
     const path: PathSegment[] = Array.isArray(spec.fleet?.import) ? ['fleet', 'import', index] : ['fleet', 'import']
+    let searchExport: ReturnType<typeof readSearchExport>
     try {
-      const { serials } = readSearchExport(resolveImportPath(file, importPath))
-      for (const serial of serials) ws1Serials?.add(serial)
+      searchExport = readSearchExport(resolveImportPath(file, importPath))
     } catch (error) {
       report(path, JSON.stringify(importPath), `a readable devices/search JSON export (${(error as Error).message})`)
+      return
+    }
+    for (const serial of searchExport.serials) ws1Serials?.add(serial)
+    // The emulator's own import reads every record, so a value it rejects fails here and not when the run starts.
+    // NOTE: the scratch tenant holds only the imports, so an imported id that clashes with a fleet device still fails only at run time.
+    scratchTenant ??= createMockServer({ tenants: [{ name: DEFAULT_TENANT_NAME, tenantCode: DEFAULT_TENANT_CODE }] }).emulator.tenant()
+    try {
+      scratchTenant.importSearchExport(searchExport.body)
+    } catch (error) {
+      const problem = (error as Error).message.replace(/\.$/, '')
+      report(path, `${JSON.stringify(importPath)} (${problem})`, 'a devices/search JSON export whose records the emulator can import')
     }
   })
 

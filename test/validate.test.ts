@@ -3,6 +3,8 @@
  * problem is reported once, with file, line, column and key path.
  */
 import path from 'node:path'
+import { runCli } from '../cli/program'
+import { createTestIo } from '../cli/test-io'
 import { formatScenarioError, loadScenarioFiles, validateScenarioText, type ScenarioError } from '../harness'
 
 const INVALID_DIR = path.join(__dirname, 'fixtures', 'invalid')
@@ -158,7 +160,7 @@ describe('validation of invalid scenario files', () => {
 
     expect(scenarios).toEqual([])
     const files = new Set(errors.map((error) => path.basename(error.file)))
-    expect(files.size).toBe(13)
+    expect(files.size).toBe(14)
   })
 
   test('repeated ids and start-up values are caught', async () => {
@@ -226,6 +228,27 @@ describe('validation of invalid scenario files', () => {
     expect(errors).toHaveLength(1)
     expect(errors[0]?.path).toBe('duration')
     expect(errors[0]?.expected).toContain('short enough to count in milliseconds')
+  })
+
+  test('imported record the emulator rejects', async () => {
+    const errors = await errorsOf('bad-import.yaml')
+
+    expect(located(errors)).toEqual([[3, 32, 'fleet.import[1]']])
+    expect(errors[0]?.found).toBe(
+      '"bad-import-last-seen.json" (Invalid Devices[1].LastSeen "5/20/2024 6:00:00 AM": expected a date such as 2021-06-28T04:35:20.150)',
+    )
+    expect(errors[0]?.expected).toBe('a devices/search JSON export whose records the emulator can import')
+  })
+
+  test('validate command rejects a bad import', async () => {
+    const io = createTestIo({ cwd: INVALID_DIR })
+
+    const exitCode = await runCli(['validate', 'bad-import.yaml'], io)
+
+    expect(exitCode).toBe(2)
+    const lines = io.stderrText().trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^bad-import\.yaml:3:32 fleet\.import\[1\]: found "bad-import-last-seen\.json" \(Invalid Devices\[1\]\.LastSeen /)
+    expect(lines.at(-1)).toBe('Found 1 error in 1 file.')
   })
 
   test('poll count above the limit', async () => {
