@@ -9,7 +9,8 @@ export async function runValidate(files: string[], io: CliIo): Promise<number> {
   const { scenarios, errors } = await loadScenarioFiles(resolveScenarioPaths(files, io))
   for (const error of errors) io.stderr.write(`${formatErrorForDisplay(error, io)}\n`)
   if (errors.length > 0) {
-    io.stderr.write(`${plural(errors.length, 'error')}, so nothing was run.\n`)
+    const fileCount = new Set(errors.map((error) => error.file)).size
+    io.stderr.write(`Found ${plural(errors.length, 'error')} in ${plural(fileCount, 'file')}.\n`)
     return ExitCode.usage
   }
   if (scenarios.length === 0) {
