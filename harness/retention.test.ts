@@ -3,7 +3,7 @@ import { loadScenarioFiles } from './loader'
 import type { PollRecord, RunEvent } from './report'
 import { ResultsKeeper } from './retention'
 import { runScenario } from './runner'
-import type { ExpectSection } from './spec'
+import type { ExpectSection, ScenarioSpec } from './spec'
 import { evaluateExpectations } from './expectations'
 import { START_MS, fakePoll, fakeResult } from './test-fixtures'
 
@@ -111,6 +111,23 @@ describe('runs with the default retention', () => {
       // The events carried every poll's results, also those the report dropped.
       expect(verdictEvents.map((event) => event.results)).toEqual(full.polls.map((poll) => poll.outcome.results))
     }
+  })
+
+  test('run keeps the poll before a latency change', async () => {
+    // The Firewall flag fails from the start, so the change at 7m changes nothing.
+    const spec: ScenarioSpec = {
+      name: 'change that never happened',
+      duration: '15m',
+      fleet: { devices: [{ serial: 'STILL1', platform: 'WinRT', policies: { Firewall: 'fail' } }] },
+      cloudflare: { mirror_fleet: true },
+      expect: { latency: [{ device: 'STILL1', change_at: '7m', to: 'noncompliant' }] },
+    }
+
+    const report = await runScenario(spec)
+
+    expect(report.polls.map((poll) => poll.resultsKept)).toEqual([false, true, true, true])
+    expect(report.expectations[0]?.passed).toBe(false)
+    expect(report.expectations[0]?.actual).toBe('already noncompliant in poll 2, before the change at 7m')
   })
 
   test('a long run drops the results of polls no expectation reads', async () => {
