@@ -282,6 +282,47 @@ describe('DeviceStore lookups', () => {
   })
 })
 
+describe('lookup by serial comparison', () => {
+  function storeWithSerials(option?: StoreOptions['serialLookupMatch']): DeviceStore {
+    const store = option === undefined ? makeStore() : makeStore({ serialLookupMatch: option })
+    store.add({ id: 1, serialNumber: 'UPPER0001' })
+    store.add({ id: 2, serialNumber: 'TRAIL0002 ' })
+    store.add({ id: 3, serialNumber: 'c02xl0gujgh5' })
+    return store
+  }
+
+  it('ignores case and trailing spaces by default', () => {
+    const store = storeWithSerials()
+
+    expect(store.lookup('Serialnumber', 'upper0001')?.id).toBe(1)
+    expect(store.lookup('Serialnumber', 'TRAIL0002')?.id).toBe(2)
+    expect(store.lookup('Serialnumber', 'trail0002  ')?.id).toBe(2)
+    expect(store.lookup('Serialnumber', 'C02XL0GUJGH5')?.id).toBe(3)
+  })
+
+  it('keeps leading spaces significant', () => {
+    expect(storeWithSerials().lookup('Serialnumber', ' UPPER0001')).toBeUndefined()
+  })
+
+  it('compares the stored string with exact', () => {
+    const store = storeWithSerials('exact')
+
+    expect(store.lookup('Serialnumber', 'upper0001')).toBeUndefined()
+    expect(store.lookup('Serialnumber', 'TRAIL0002')).toBeUndefined()
+    expect(store.lookup('Serialnumber', 'TRAIL0002 ')?.id).toBe(2)
+  })
+
+  it('follows serial changes', () => {
+    const store = storeWithSerials()
+    expect(store.lookup('Serialnumber', 'upper0001')?.id).toBe(1)
+
+    store.update({ id: 1 }, { serialNumber: 'RENAMED1' })
+
+    expect(store.lookup('Serialnumber', 'upper0001')).toBeUndefined()
+    expect(store.lookup('Serialnumber', 'renamed1')?.id).toBe(1)
+  })
+})
+
 describe('DeviceStore ordering', () => {
   it('keeps devices in id order whatever the insertion order', () => {
     const store = makeStore()

@@ -26,6 +26,13 @@ export type SearchBy = 'Serialnumber' | 'Udid' | 'Macaddress' | 'ImeiNumber' | '
 
 export type DuplicateSerialLookup = 'oldest-id' | 'newest-id' | 'enrolled-first'
 
+/**
+ * Serial comparison of `searchby=Serialnumber`. 'collation' compares as SQL
+ * Server's default collation does, ignoring case and trailing spaces.
+ * 'exact' compares the stored string as it is.
+ */
+export type SerialLookupMatch = 'collation' | 'exact'
+
 export interface StoreOptions {
   clock: Clock
   seed: number
@@ -37,6 +44,12 @@ export interface StoreOptions {
    * Default 'oldest-id'.
    */
   duplicateSerialLookup?: DuplicateSerialLookup
+  /**
+   * Serial comparison of `searchby=Serialnumber` lookups. Default
+   * 'collation'. NOTE: an estimate from the SQL Server database behind
+   * Workspace ONE, because the real comparison is not documented.
+   */
+  serialLookupMatch?: SerialLookupMatch
   /**
    * ComplianceStatus of devices that are not Enrolled. Default 'keep': the
    * record keeps its last evaluated status, which is what an unenrolled
@@ -86,12 +99,18 @@ function macKey(value: string): string {
   return value.replace(/[:.-]/g, '').toUpperCase()
 }
 
-type IndexKind = 'uuid' | 'serial' | 'udid' | 'mac' | 'imei' | 'easId'
+type IndexKind = 'uuid' | 'serial' | 'serialCollated' | 'udid' | 'mac' | 'imei' | 'easId'
+
+/** Key of a serial compared case-insensitively and without trailing spaces, as SQL Server's `=` does. */
+function collatedSerialKey(serial: string): string {
+  return serial.replace(/ +$/, '').toUpperCase()
+}
 
 /** The keys each index files a device under. Uuid, Udid and MAC keys ignore case. */
 const INDEX_KEYS: Readonly<Record<IndexKind, (device: Device) => readonly string[]>> = {
   uuid: (device) => [device.uuid.toLowerCase()],
   serial: (device) => [device.serialNumber],
+  serialCollated: (device) => [collatedSerialKey(device.serialNumber)],
   udid: (device) => [device.udid.toUpperCase()],
   mac: (device) => (device.macAddress === null ? [] : [macKey(device.macAddress)]),
   imei: (device) => (device.imei === null ? [] : [device.imei]),
@@ -113,6 +132,7 @@ export class DeviceStore {
   private readonly seed: number
   private readonly rootGroup: EntityReference
   private readonly duplicateLookup: DuplicateSerialLookup
+  private readonly serialMatch: SerialLookupMatch
   private readonly unenrolled: UnenrolledCompliance
   private currentVersion = 0
   /**
@@ -137,6 +157,7 @@ export class DeviceStore {
     this.seed = options.seed
     this.rootGroup = { ...options.group }
     this.duplicateLookup = options.duplicateSerialLookup ?? 'oldest-id'
+    this.serialMatch = options.serialLookupMatch ?? 'collation'
     this.unenrolled = options.unenrolledCompliance ?? 'keep'
     this.groups.set(this.rootGroup.name, this.rootGroup)
   }
@@ -295,13 +316,15 @@ export class DeviceStore {
 
   /**
    * Finds one device as `GET /devices?searchby=` does. When several records
-   * match, `duplicateSerialLookup` picks one. Serial, IMEI and EAS id match
-   * exactly, while Udid and MAC ignore case (and MAC separators).
+   * match, `duplicateSerialLookup` picks one. Serials compare by
+   * `serialLookupMatch`, IMEI and EAS id exactly, and Udid and MAC ignore
+   * case (and MAC separators).
    */
   lookup(by: SearchBy, value: string): Device | undefined {
     switch (by) {
       case 'Serialnumber':
-        return this.pick(this.index('serial').get(value))
+        if (this.serialMatch === 'exact') return this.pick(this.index('serial').get(value))
+        return this.pick(this.index('serialCollated').get(collatedSerialKey(value)))
       case 'Udid':
         return this.pick(this.index('udid').get(value.toUpperCase()))
       case 'Macaddress':

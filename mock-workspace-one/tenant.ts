@@ -108,6 +108,7 @@ export function storeOptionsFor(
     ...(spec.unenrolledCompliance === undefined
       ? {}
       : { unenrolledCompliance: spec.unenrolledCompliance }),
+    ...(spec.serialLookupMatch === undefined ? {} : { serialLookupMatch: spec.serialLookupMatch }),
   }
 }
 

@@ -143,6 +143,12 @@ export interface TenantSpec {
   dailyQuota?: number
   /** Tie-break rule for a single lookup by serial when several records share it. */
   duplicateSerialLookup?: 'oldest-id' | 'newest-id' | 'enrolled-first'
+  /**
+   * Serial comparison of a lookup by serial: 'collation' (default) ignores
+   * case and trailing spaces as SQL Server's default collation does, an
+   * estimate; 'exact' compares the stored string as it is.
+   */
+  serialLookupMatch?: 'collation' | 'exact'
   /** ComplianceStatus reported for devices that are not enrolled. */
   unenrolledCompliance?: 'keep' | 'NotAvailable' | 'NonCompliant'
   devices?: DeviceSpec[]
