@@ -110,6 +110,7 @@ export function buildTenantSpec(spec: ScenarioSpec, startMs: number): TenantSpec
   result.throttlePerMinute = tenant.rate_limit?.per_minute ?? 0
   result.dailyQuota = tenant.rate_limit?.daily ?? 0
   if (tenant.duplicate_serial_lookup !== undefined) result.duplicateSerialLookup = tenant.duplicate_serial_lookup
+  if (tenant.serial_lookup_match !== undefined) result.serialLookupMatch = tenant.serial_lookup_match
   if (tenant.unenrolled_compliance !== undefined) result.unenrolledCompliance = tenant.unenrolled_compliance
   const generate = spec.fleet?.generate
   if (generate !== undefined && generate.count > 0) result.fleet = toFleetOptions(generate, spec.seed ?? 1)

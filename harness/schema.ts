@@ -330,6 +330,7 @@ const tenant: Schema = object({
   rate_limit: object({ per_minute: integer(), daily: integer() }),
   require_tenant_code: bool,
   duplicate_serial_lookup: { enum: ['oldest-id', 'newest-id', 'enrolled-first'] },
+  serial_lookup_match: { enum: ['collation', 'exact'] },
   unenrolled_compliance: { enum: ['keep', 'NotAvailable', 'NonCompliant'] },
 })
 

@@ -34,6 +34,7 @@ export interface TenantSection {
   rate_limit?: { per_minute?: number; daily?: number }
   require_tenant_code?: boolean
   duplicate_serial_lookup?: 'oldest-id' | 'newest-id' | 'enrolled-first'
+  serial_lookup_match?: 'collation' | 'exact'
   unenrolled_compliance?: 'keep' | 'NotAvailable' | 'NonCompliant'
 }
 

@@ -151,7 +151,7 @@ describe('validation of invalid scenario files', () => {
     expect(formatScenarioError(first as ScenarioError)).toBe(
       `${path.join(INVALID_DIR, 'unknown-key.yaml')}:3:3 tenant.token_lifetim: found unknown key "token_lifetim", ` +
         'expected one of the keys name, tenant_code, clients, token_lifetime, rate_limit, require_tenant_code, ' +
-        'duplicate_serial_lookup, unenrolled_compliance (did you mean "token_lifetime"?)',
+        'duplicate_serial_lookup, serial_lookup_match, unenrolled_compliance (did you mean "token_lifetime"?)',
     )
   })
 
