@@ -2,7 +2,7 @@
  * `npm test` type-checks the whole tree with tsc first. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/mock-workspace-one', '<rootDir>/posture-checker', '<rootDir>/harness', '<rootDir>/cli', '<rootDir>/test'],
+  roots: ['<rootDir>/mock-workspace-one', '<rootDir>/posture-checker', '<rootDir>/harness', '<rootDir>/cli', '<rootDir>/bench', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],

@@ -1,12 +1,16 @@
 /**
- * Load generator child process: runs autocannon against one URL and prints
- * one JSON line with the result. The parent starts it pinned to the client
- * core, so it never shares a core with the server under test.
+ * Load generator child process: runs autocannon or wrk against one URL and
+ * prints one JSON line with the result. The parent starts it pinned to the
+ * client core, so it never shares a core with the server under test; wrk
+ * inherits that pinning.
  *
  * Usage: node load-worker.js '<LoadRequest JSON>'
  */
 import autocannon = require('autocannon')
 import { readCpuSeconds } from '../lib/proc'
+import { runWrk, type WrkRequest } from './wrk'
+
+export type LoadGenerator = 'autocannon' | 'wrk'
 
 /** One load run, as the parent sends it. */
 export interface LoadRequest {
@@ -20,6 +24,8 @@ export interface LoadRequest {
   warmupSeconds: number
   /** Process id of the server under load, whose CPU time the worker reads around the measured run. */
   serverPid?: number
+  /** Default autocannon. */
+  generator?: LoadGenerator
 }
 
 /** What one measured run produced. Latencies in milliseconds, throughput in bytes per second. */
@@ -65,6 +71,10 @@ async function main(): Promise<void> {
     throw new Error(`Invalid load target ${request.url}: the bench only loads servers on 127.0.0.1.`)
   }
 
+  if (request.generator === 'wrk') {
+    process.stdout.write(`${JSON.stringify(await loadWithWrk(request))}\n`)
+    return
+  }
   if (request.warmupSeconds > 0) {
     await autocannon(optionsOf(request, request.connections, request.warmupSeconds))
   }
@@ -88,6 +98,34 @@ async function main(): Promise<void> {
     serverCpuSeconds,
   }
   process.stdout.write(`${JSON.stringify(output)}\n`)
+}
+
+async function loadWithWrk(request: LoadRequest): Promise<LoadResult> {
+  const wrkRequest = (durationSeconds: number): WrkRequest => ({
+    url: request.url,
+    method: request.method,
+    headers: request.headers,
+    ...(request.body === undefined ? {} : { body: request.body }),
+    connections: request.connections,
+    durationSeconds,
+  })
+  if (request.warmupSeconds > 0) await runWrk(wrkRequest(request.warmupSeconds))
+  const serverCpuBefore = request.serverPid === undefined ? null : readCpuSeconds(request.serverPid)
+  const result = await runWrk(wrkRequest(request.durationSeconds))
+  const serverCpuSeconds =
+    request.serverPid === undefined || serverCpuBefore === null ? null : readCpuSeconds(request.serverPid) - serverCpuBefore
+  return {
+    requestsPerSecond: result.requests / result.durationSeconds,
+    latencyP50Ms: result.latencyP50Ms,
+    latencyP99Ms: result.latencyP99Ms,
+    bytesPerSecond: result.bytesRead / result.durationSeconds,
+    totalRequests: result.requests,
+    non2xx: result.non2xx,
+    errors: result.socketErrors,
+    timeouts: result.timeouts,
+    clientCpuShare: result.cpuSeconds / result.durationSeconds,
+    serverCpuSeconds,
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
 /**
- * Measures 1 and 2: emulator throughput and latency under autocannon, next
+ * Measures 1 and 2: emulator throughput and latency under autocannon or wrk, next
  * to an Express app replaying the same bytes (the ceiling) and, where Java
  * is installed, WireMock 3 serving the same bytes from stub files. Every
  * server runs pinned to the server core, every load generator to the client
@@ -9,7 +9,8 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { TenantSpec } from '../../mock-workspace-one/types'
 import { captureResponse, sendRequest, type BenchRequest, type CapturedResponse } from '../http/capture'
-import type { LoadRequest, LoadResult } from '../http/load-worker'
+import type { LoadGenerator, LoadRequest, LoadResult } from '../http/load-worker'
+import { wrkVersion } from '../http/wrk'
 import { ensureWiremockJar, startWiremock, writeStubs } from '../http/wiremock'
 import { detectJava } from '../lib/machine'
 import { CLIENT_CORE, delay, ManagedProcess, readMemory, runJsonChild, SERVER_CORE } from '../lib/proc'
@@ -34,6 +35,9 @@ interface Settings {
   /** Unrecorded load per request and server before the first run, so JIT compilers settle. */
   initialWarmupSeconds: { node: number; jvm: number }
   profileSeconds: number
+  generator: LoadGenerator
+  /** Load generator name and version for the method text, for example "wrk 4.1.0". */
+  generatorLabel: string
 }
 
 /** Minimum ratios of the emulator's req/s to each comparison server, per request. */
@@ -186,8 +190,16 @@ function runLoad(context: MeasureContext, request: LoadRequest): Promise<LoadRes
   })
 }
 
-function loadRequestFor(server: ServerHandle, request: BenchRequest, connections: number, durationSeconds: number, warmupSeconds: number): LoadRequest {
+function loadRequestFor(
+  server: ServerHandle,
+  request: BenchRequest,
+  connections: number,
+  durationSeconds: number,
+  warmupSeconds: number,
+  generator: LoadGenerator,
+): LoadRequest {
   const load: LoadRequest = {
+    generator,
     url: new URL(request.path, server.url).href,
     method: request.method,
     headers: request.headers,
@@ -238,11 +250,19 @@ function pushResult(grid: ResultGrid, key: string, result: RunResult): void {
   grid.set(key, list)
 }
 
+/**
+ * Picks wrk when it is on the PATH, unless BENCH_LOAD_GENERATOR=autocannon.
+ * wrk counts time in whole seconds, so its warm-ups last at least 1 s.
+ */
 function settingsFor(context: MeasureContext): Settings {
+  const version = process.env['BENCH_LOAD_GENERATOR'] === 'autocannon' ? undefined : wrkVersion()
+  const generator: Pick<Settings, 'generator' | 'generatorLabel'> =
+    version === undefined ? { generator: 'autocannon', generatorLabel: 'autocannon 8' } : { generator: 'wrk', generatorLabel: version.split(' [')[0] ?? 'wrk' }
+  const warmupSeconds = generator.generator === 'wrk' ? 1 : 0.5
   if (context.quick) {
-    return { durationSeconds: 2, warmupSeconds: 0.5, initialWarmupSeconds: { node: 1, jvm: 3 }, profileSeconds: 2 }
+    return { durationSeconds: 2, warmupSeconds, initialWarmupSeconds: { node: 1, jvm: 3 }, profileSeconds: 2, ...generator }
   }
-  return { durationSeconds: 3, warmupSeconds: 0.5, initialWarmupSeconds: { node: 1, jvm: 8 }, profileSeconds: 5 }
+  return { durationSeconds: 3, warmupSeconds, initialWarmupSeconds: { node: 1, jvm: 8 }, profileSeconds: 5, ...generator }
 }
 
 export const httpMeasure: Measure = {
@@ -317,7 +337,7 @@ export const httpMeasure: Measure = {
       for (const server of servers) {
         const seconds = server.name === 'wiremock' ? settings.initialWarmupSeconds.jvm : settings.initialWarmupSeconds.node
         for (const request of requests) {
-          await runLoad(context, loadRequestFor(server, request, 50, seconds, 0))
+          await runLoad(context, loadRequestFor(server, request, 50, seconds, 0, settings.generator))
         }
       }
 
@@ -328,7 +348,7 @@ export const httpMeasure: Measure = {
         for (const request of requests) {
           for (const connections of CONNECTION_COUNTS) {
             for (const server of servers) {
-              const load = loadRequestFor(server, request, connections, settings.durationSeconds, settings.warmupSeconds)
+              const load = loadRequestFor(server, request, connections, settings.durationSeconds, settings.warmupSeconds, settings.generator)
               const result = await runLoad(context, { ...load, serverPid: server.process.pid })
               const serverCpuSeconds = result.serverCpuSeconds ?? Number.NaN
               pushResult(grid, gridKey(server.name, request.id, connections), {
@@ -384,10 +404,10 @@ function renderReport(
   const sections: string[] = []
   sections.push(
     [
-      `Method: each server runs alone in its own process pinned with \`taskset -c ${SERVER_CORE}\`, and autocannon 8 runs in a child process pinned with \`taskset -c ${CLIENT_CORE}\`, pipelining 1, on 127.0.0.1.`,
-      `Each run is ${settings.durationSeconds} s of measured load after ${settings.warmupSeconds} s of unrecorded load in the same autocannon process. Before the first run, every server got ${settings.initialWarmupSeconds.node} s (Node) or ${settings.initialWarmupSeconds.jvm} s (JVM) per request of unrecorded load at 50 connections.`,
-      `Runs rotate through the servers, ${context.runs} run(s) per cell, reported as median (min–max). Req/s is completed requests over the run time, MB/s is response bytes (1 MB = 10^6 bytes) over the run time, latencies are autocannon's p50 and p99.`,
-      "Server CPU % is the server process's CPU time over the run length and client CPU % the same for autocannon (medians). When the client is near 100 % and the server is not, the load generator is the limit and the ratio to the ceiling says little.",
+      `Method: each server runs alone in its own process pinned with \`taskset -c ${SERVER_CORE}\`, and the load generator, ${settings.generatorLabel} (one thread, keep-alive, one request in flight per connection), runs in a child process pinned with \`taskset -c ${CLIENT_CORE}\`, on 127.0.0.1. wrk is used when it is installed: autocannon parses each response in JavaScript on one core and cannot take in 1 MB pages as fast as the servers send them. \`BENCH_LOAD_GENERATOR=autocannon\` forces autocannon.`,
+      `Each run is ${settings.durationSeconds} s of measured load after ${settings.warmupSeconds} s of unrecorded load from the same load generator. Before the first run, every server got ${settings.initialWarmupSeconds.node} s (Node) or ${settings.initialWarmupSeconds.jvm} s (JVM) per request of unrecorded load at 50 connections.`,
+      `Runs rotate through the servers, ${context.runs} run(s) per cell, reported as median (min–max). Req/s is completed requests over the run time, MB/s is response bytes (1 MB = 10^6 bytes) over the run time, latencies are the load generator's p50 and p99.`,
+      "Server CPU % is the server process's CPU time over the run length and client CPU % the same for the load generator (medians). When the client is near 100 % and the server is not, the load generator is the limit and the ratio to the ceiling says little.",
       'The ceiling is an Express app (same express version) that writes the bytes captured from the emulator, headers included, with ETag and X-Powered-By off. WireMock serves the same bodies and headers from mappings and __files; it adds headers of its own (such as Matched-Stub-Id).',
       `Fleet: two tenants of ${FLEET_SIZE} generated devices each: one without compliance policies (never evaluated, so no ComplianceSummary), one with three policies on every device. Rate limits off, token lifetime 24 h.`,
       ...notes,
@@ -469,7 +489,7 @@ function renderReport(
   }
   sections.push(
     [
-      'Ratios (median of per-run ratios, min–max). "req/s ratio" is the emulator\'s req/s over the other server\'s, which the targets apply to. "CPU/request ratio" is the other server\'s CPU time per request over the emulator\'s: above 1 the emulator spends less CPU per request, which is its capacity ratio when the server is the limit. "Client-bound" marks cells where autocannon used at least 90 % of its core for either server, so the req/s ratio there measures the load generator more than the servers.',
+      'Ratios (median of per-run ratios, min–max). "req/s ratio" is the emulator\'s req/s over the other server\'s, which the targets apply to. "CPU/request ratio" is the other server\'s CPU time per request over the emulator\'s: above 1 the emulator spends less CPU per request, which is its capacity ratio when the server is the limit. "Client-bound" marks cells where the load generator used at least 90 % of its core for either server, so the req/s ratio there measures the load generator more than the servers.',
       '',
       table(['request', 'connections', 'servers', 'req/s ratio', 'target', 'result', 'CPU/request ratio', 'client-bound'], ratioRows),
     ].join('\n'),
@@ -491,10 +511,10 @@ async function profileEmulator(context: MeasureContext, settings: Settings, emul
   try {
     // Tokens in the captured request belong to the first emulator, so fetch fresh ones.
     const replayable = await refreshAuthorization(emulator.url, request)
-    await runLoad(context, loadRequestFor(emulator, replayable, 50, 1, 0))
+    await runLoad(context, loadRequestFor(emulator, replayable, 50, 1, 0, settings.generator))
     emulator.process.child.kill('SIGUSR2')
     await delay(200)
-    await runLoad(context, loadRequestFor(emulator, replayable, 50, settings.profileSeconds, 0))
+    await runLoad(context, loadRequestFor(emulator, replayable, 50, settings.profileSeconds, 0, settings.generator))
   } finally {
     await emulator.process.stop()
   }
