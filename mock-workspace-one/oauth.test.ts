@@ -44,3 +44,19 @@ describe('TokenService token ids', () => {
     }
   })
 })
+
+describe('TokenService store limit', () => {
+  // The store keeps 100,000 tokens.
+  it('drops the least recently used token past the limit', () => {
+    const service = new TokenService(1)
+    const [kept, idle] = issueMany(service, 2)
+    if (kept === undefined || idle === undefined) throw new Error('issueMany returned fewer than two tokens')
+
+    for (let round = 0; round < 4; round++) {
+      issueMany(service, 30_000)
+      expect(service.check(kept.accessToken, 0).status).toBe('valid')
+    }
+
+    expect(service.check(idle.accessToken, 0).status).toBe('unknown')
+  })
+})

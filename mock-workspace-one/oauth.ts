@@ -3,8 +3,14 @@ import { deriveBytes, hex8, mix32 } from './headers'
 
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
 
-/** Tokens kept for lookup; the oldest are dropped past this, and then read as unknown. */
+/**
+ * Tokens kept for lookup. Past this, the least recently used token is
+ * dropped and then reads as unknown, so a flood of new tokens cannot
+ * invalidate a token that a client keeps using.
+ */
 const MAX_STORED_TOKENS = 100_000
+/** A used token older than this many issues is moved to the newest end of the store. */
+const REFRESH_AFTER_ISSUES = MAX_STORED_TOKENS / 2
 
 /** One OAuth client of a tenant. The secret is kept for snapshots; checks use its hash. */
 export interface OAuthClient {
@@ -57,6 +63,8 @@ export interface TokenRecord {
   issuedAt: number
   expiresAt: number
   revoked: boolean
+  /** Issue counter when the token was stored or last moved to the newest end. */
+  storedAt: number
 }
 
 export type TokenCheck =
@@ -96,6 +104,7 @@ export class TokenService {
       issuedAt: now,
       expiresAt: now + lifetimeSeconds * 1000,
       revoked: false,
+      storedAt: this.counter,
     }
     this.tokens.set(accessToken, record)
     if (this.tokens.size > MAX_STORED_TOKENS) {
@@ -122,6 +131,12 @@ export class TokenService {
   check(accessToken: string, now: number): TokenCheck {
     const record = this.tokens.get(accessToken)
     if (record === undefined) return { status: 'unknown' }
+    if (this.counter - record.storedAt > REFRESH_AFTER_ISSUES) {
+      // Map order is insertion order, so moving a used token to the end keeps it from eviction.
+      this.tokens.delete(accessToken)
+      this.tokens.set(accessToken, record)
+      record.storedAt = this.counter
+    }
     if (record.revoked) return { status: 'revoked', record }
     if (now >= record.expiresAt) return { status: 'expired', record }
     return { status: 'valid', record }
