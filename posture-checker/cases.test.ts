@@ -14,6 +14,7 @@ import { formatAge } from './evaluate'
 import { ManualClock, createTrackingFetch, drive } from './test-clock'
 import { API_ORIGIN, AUTH_ORIGIN, makeConfig, makeDevice, makeRule, searchPage, ws1Device } from './test-support'
 import type { CheckerOptions, CloudflareDevice, PollOutcome, PostureRule } from './types'
+import { useOfflineNock } from '../test/offline-nock'
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' }
 const SEARCH = '/API/mdm/devices/search'
@@ -46,13 +47,7 @@ function verdicts(outcome: PollOutcome): Record<string, Expected> {
   return Object.fromEntries(outcome.results.map((result) => [result.DeviceID, [result.status, result.reason]]))
 }
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => {
-  nock.enableNetConnect()
-  // Unpatch http and fetch so later test files in this worker use real sockets.
-  nock.restore()
-})
+useOfflineNock()
 
 interface Row {
   name: string

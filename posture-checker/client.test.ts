@@ -9,6 +9,7 @@ import { PostureChecker } from './index'
 import { ManualClock, createTrackingFetch, drive } from './test-clock'
 import { API_ORIGIN, AUTH_ORIGIN, makeConfig, makeDevice, searchPage, ws1Device } from './test-support'
 import type { CheckerOptions, CloudflareDevice, PollOutcome } from './types'
+import { useOfflineNock } from '../test/offline-nock'
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' }
 const HTML_PAGE = "<!DOCTYPE html><html><body><h1>Server Error in '/API' Application.</h1></body></html>"
@@ -40,16 +41,7 @@ function statusesOf(outcome: PollOutcome): Record<string, string> {
   return Object.fromEntries(outcome.results.map((result) => [result.DeviceID, result.status]))
 }
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => {
-  nock.abortPendingRequests()
-  nock.cleanAll()
-})
-afterAll(() => {
-  nock.enableNetConnect()
-  // Unpatch http and fetch so later test files in this worker use real sockets.
-  nock.restore()
-})
+useOfflineNock()
 
 describe('token handling', () => {
   test('sends client credentials in the form body', async () => {

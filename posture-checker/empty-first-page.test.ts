@@ -11,6 +11,7 @@ import { PostureChecker } from './index'
 import { ManualClock, createTrackingFetch, drive } from './test-clock'
 import { API_ORIGIN, AUTH_ORIGIN, makeConfig, makeDevice, makeRule, searchPage, ws1Device } from './test-support'
 import type { CheckerOptions, CloudflareDevice, PollOutcome } from './types'
+import { useOfflineNock } from '../test/offline-nock'
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' }
 const SEARCH = '/API/mdm/devices/search'
@@ -48,13 +49,7 @@ function summary(outcome: PollOutcome): Record<string, { status: string; reason:
   )
 }
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => {
-  nock.enableNetConnect()
-  // Unpatch http and fetch so later test files in this worker use real sockets.
-  nock.restore()
-})
+useOfflineNock()
 
 describe('empty page 0 after a sync with records', () => {
   test('transient 204 is retried and completes', async () => {

@@ -5,6 +5,7 @@ import { Poller, PostureChecker, toNdjson } from './index'
 import { ManualClock, createTrackingFetch, drive } from './test-clock'
 import { API_ORIGIN, AUTH_ORIGIN, makeConfig, makeDevice, makeRule, searchPage, ws1Device } from './test-support'
 import type { PollOutcome } from './types'
+import { useOfflineNock } from '../test/offline-nock'
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' }
 const INTERVAL_MS = 600_000
@@ -29,13 +30,7 @@ function createPoller() {
   return { clock, poller, outcomes }
 }
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => {
-  nock.enableNetConnect()
-  // Unpatch http and fetch so later test files in this worker use real sockets.
-  nock.restore()
-})
+useOfflineNock()
 
 describe('Poller', () => {
   test('polls now and then every interval', async () => {

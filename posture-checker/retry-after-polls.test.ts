@@ -9,6 +9,7 @@ import { PostureChecker } from './index'
 import { ManualClock, createTrackingFetch, drive } from './test-clock'
 import { API_ORIGIN, API_URL, AUTH_ORIGIN, AUTH_URL, makeConfig, makeDevice, makeRule, searchPage, ws1Device } from './test-support'
 import type { CheckerOptions, PollOutcome } from './types'
+import { useOfflineNock } from '../test/offline-nock'
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' }
 const SEARCH = '/API/mdm/devices/search'
@@ -40,16 +41,7 @@ function serveDevice(): void {
   search().reply(200, searchPage([ws1Device(1, 'SER001')], 0, 500, 1), JSON_TYPE)
 }
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => {
-  nock.abortPendingRequests()
-  nock.cleanAll()
-})
-afterAll(() => {
-  nock.enableNetConnect()
-  // Unpatch http and fetch so later test files in this worker use real sockets.
-  nock.restore()
-})
+useOfflineNock()
 
 describe('Retry-After across polls', () => {
   test('quota error names the time polls wait for', async () => {

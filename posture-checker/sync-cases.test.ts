@@ -9,6 +9,7 @@ import { PostureChecker } from './index'
 import { ManualClock, createTrackingFetch, drive } from './test-clock'
 import { API_ORIGIN, AUTH_ORIGIN, makeConfig, makeDevice, searchPage, ws1Device } from './test-support'
 import type { CheckerOptions, CloudflareDevice, PollOutcome } from './types'
+import { useOfflineNock } from '../test/offline-nock'
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' }
 const HTML_TYPE = { 'content-type': 'text/html; charset=utf-8' }
@@ -65,13 +66,7 @@ function byDevice(outcome: PollOutcome): Record<string, { status: string; reason
   )
 }
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => {
-  nock.enableNetConnect()
-  // Unpatch http and fetch so later test files in this worker use real sockets.
-  nock.restore()
-})
+useOfflineNock()
 
 const bug02Devices = [makeDevice('d-0001', serial(1)), makeDevice('d-0700', serial(700)), makeDevice('d-1173', serial(1173))]
 
