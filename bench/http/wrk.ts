@@ -8,18 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { readCpuSeconds } from '../lib/proc'
+import type { LoadRequest } from './load-worker'
 
 /** How often the CPU time of the running wrk process is read, in milliseconds. */
 const CPU_SAMPLE_MS = 100
 
-export interface WrkRequest {
-  url: string
-  method: 'GET' | 'POST'
-  headers: Record<string, string>
-  body?: string
-  connections: number
-  durationSeconds: number
-}
+/** One wrk run: the fields of a load request that wrk uses. */
+export type WrkRequest = Pick<LoadRequest, 'url' | 'method' | 'headers' | 'body' | 'connections' | 'durationSeconds'>
 
 /** Summary of one wrk run, with its CPU time read from /proc while it ran. */
 export interface WrkResult {
