@@ -157,6 +157,8 @@ export class PostureChecker {
       throw new ConfigError(first?.key ?? 'integration', `invalid integration update: ${problems}`)
     }
     const next = checked.integration
+    // The record count of the last sync belongs to the old tenant, like a pending Retry-After.
+    if (next.config.api_url !== this.config.integration.config.api_url) this.lastSyncRecords = 0
     this.config = { ...this.config, integration: next }
     const credentialsChanged = this.http.updateCredentials({
       apiUrl: next.config.api_url,

@@ -25,7 +25,7 @@ function createChecker(options: CheckerOptions = {}, expiration?: string) {
   const tracking = createTrackingFetch()
   const rules = [makeRule(expiration === undefined ? {} : { expiration })]
   const checker = new PostureChecker(makeConfig(devices, rules), { clock, fetch: tracking.fetch, ...options })
-  return { clock, poll: (): Promise<PollOutcome> => drive(clock, tracking.inFlight, checker.poll()) }
+  return { clock, checker, poll: (): Promise<PollOutcome> => drive(clock, tracking.inFlight, checker.poll()) }
 }
 
 function tokenOk(): void {
@@ -188,4 +188,21 @@ describe('empty page 0 without records before', () => {
     expect(outcome.complete).toBe(true)
     expect(outcome.pages).toBe(1)
   })
+})
+
+test('a new API URL forgets the record count of the old tenant', async () => {
+  const otherOrigin = 'https://other.ws1.test'
+  tokenOk()
+  serveRecords()
+  const { checker, poll } = createChecker()
+  await poll()
+  const integration = makeConfig(devices, [makeRule()]).integration
+  checker.updateIntegration({ ...integration, config: { ...integration.config, api_url: `${otherOrigin}/API` } })
+  tokenOk()
+  nock(otherOrigin).get(SEARCH).query(true).reply(204)
+
+  const outcome = await poll()
+
+  expect(outcome.complete).toBe(true)
+  expect(outcome.requests).toBe(2)
 })

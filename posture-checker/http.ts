@@ -52,6 +52,8 @@ interface CachedToken {
 
 /** Token lifetime assumed when the token response has no usable `expires_in`. */
 const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
+/** Longest Retry-After that later polls wait for; a longer header is cut to this. */
+const MAX_REMEMBERED_RETRY_AFTER_MS = 86_400_000
 
 const TLS_ERROR_PATTERN = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/i
 
@@ -211,6 +213,8 @@ export class Ws1Http {
     const maxAttempts = Math.max(1, maxAttemptsOverride ?? this.settings.maxAttempts)
     const { clock, logger } = this.settings
     for (let attempt = 1; ; attempt++) {
+      // A concurrent request may have given up on a Retry-After while this one waited to retry.
+      if (attempt > 1) this.throwIfRetryAfterPending(step)
       let verdict: Verdict
       try {
         const response = await this.fetchOnce(step, url, init)
@@ -245,15 +249,32 @@ export class Ws1Http {
     }
   }
 
-  /** Records a Retry-After wait from now that no request waited out, and returns the time it ends. */
+  /**
+   * Records a Retry-After wait from now that no request waited out, and
+   * returns the time it ends. Waits past MAX_REMEMBERED_RETRY_AFTER_MS are
+   * cut to it, so a wrong header cannot stop polling for longer than a day.
+   */
   private rememberRetryAfter(step: ProviderStep, url: string, waitMs: number): number {
-    const until = Math.max(this.settings.clock.now() + waitMs, this.retryAfterUntilMs ?? 0)
+    const rememberedMs = Math.min(waitMs, MAX_REMEMBERED_RETRY_AFTER_MS)
+    const until = Math.max(this.settings.clock.now() + rememberedMs, this.retryAfterUntilMs ?? 0)
     this.retryAfterUntilMs = until
     this.settings.logger.warn(
-      { step, path: pathOf(url), waitMs, until: toRfc3339(until) },
+      { step, path: pathOf(url), waitMs, capped: rememberedMs < waitMs, until: toRfc3339(until) },
       'Retry-After not waited out, later polls wait for it',
     )
     return until
+  }
+
+  /** Throws a quota error instead of a retry while a Retry-After that another request gave up on is pending. */
+  private throwIfRetryAfterPending(step: ProviderStep): void {
+    const until = this.retryAfterPendingUntil(this.settings.clock.now())
+    if (until === undefined) return
+    throw new ProviderError(
+      'quota',
+      step,
+      `waiting for Retry-After until ${toRfc3339(until)}: another request of this poll gave up on it, so this one is not retried`,
+      { code: 'waiting_for_retry_after' },
+    )
   }
 
   private backoffMs(attempt: number): number {

@@ -187,4 +187,47 @@ describe('Retry-After across polls', () => {
     expect(outcome.requests).toBe(0)
     expect(outcome.error?.code).toBe('waiting_for_retry_after')
   })
+
+  test('huge Retry-After is cut to a day', async () => {
+    // The token lives a day too, so the poll after the wait fetches a new one.
+    tokenOk(2)
+    search().reply(429, '', { 'retry-after': '9999999999999' })
+    serveDevice()
+    const { poll, clock } = setup()
+
+    const first = await poll()
+    clock.advance(24 * 60 * MINUTE - 1)
+    const waiting = await poll()
+    clock.advance(1)
+    const after = await poll()
+
+    expect(first.error?.message).toContain('polls send no request before 2026-01-02T00:00:00.000Z')
+    expect(waiting.error).toMatchObject({ kind: 'quota', code: 'waiting_for_retry_after' })
+    expect(after.error).toBeUndefined()
+    expect(after.complete).toBe(true)
+  })
+
+  test('concurrent lookups stop retrying once one gives up', async () => {
+    const devices = ['SER001', 'SER002', 'SER003'].map((serial, index) => makeDevice(`d${index + 1}`, serial))
+    const clock = new ManualClock(START)
+    const tracking = createTrackingFetch()
+    const checker = new PostureChecker(makeConfig(devices, [makeRule()]), {
+      clock,
+      fetch: tracking.fetch,
+      seed: 7,
+      serialLookupThreshold: 10,
+      complianceConcurrency: 3,
+    })
+    tokenOk()
+    const lookups = nock(API_ORIGIN).get('/API/mdm/devices').query(true)
+    lookups.reply(429, '', { 'retry-after': '3600' })
+    nock(API_ORIGIN).get('/API/mdm/devices').query(true).times(2).reply(429, '', { 'retry-after': '2' })
+    const late = nock(API_ORIGIN).get('/API/mdm/devices').query(true).times(3).reply(200, {}, JSON_TYPE)
+
+    const outcome = await drive(clock, tracking.inFlight, checker.poll())
+
+    expect(outcome.complete).toBe(false)
+    expect(outcome.requests).toBe(4)
+    expect(late.isDone()).toBe(false)
+  })
 })

@@ -271,18 +271,19 @@ export async function fetchComplianceFlags(http: Ws1Http, id: number): Promise<C
 export async function mapWithConcurrency<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length)
   let next = 0
-  let failed = false
+  let failure: { error: unknown } | undefined
   const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
+    while (failure === undefined && next < items.length) {
       const index = next++
       try {
         results[index] = await task(items[index] as T)
       } catch (error) {
-        failed = true
-        throw error
+        failure ??= { error }
       }
     }
   }
+  // Every worker ends before this returns, so no request of this call outlives it.
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
+  if (failure !== undefined) throw failure.error
   return results
 }
