@@ -4,9 +4,11 @@ import { deriveBytes, hex8, mix32 } from './headers'
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
 
 /**
- * Tokens kept for lookup. Past this, the least recently used token is
- * dropped and then reads as unknown, so a flood of new tokens cannot
- * invalidate a token that a client keeps using.
+ * Tokens kept for lookup. Past this, the token at the old end of the store
+ * is dropped and then reads as unknown. A token presented at least once
+ * every REFRESH_AFTER_ISSUES issues never reaches that end, so a flood of new
+ * tokens cannot invalidate a token that a client keeps using. The order is
+ * close to least recently used, not exact.
  */
 const MAX_STORED_TOKENS = 100_000
 /** A used token older than this many issues is moved to the newest end of the store. */
