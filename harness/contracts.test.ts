@@ -33,6 +33,19 @@ describe('pagedToEnd', () => {
     expect(pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 1173 })]).held).toBe(true)
   })
 
+  test('one retry of an empty page 0 holds', () => {
+    const journal = [page(0, START_MS, { time: START_MS, status: 204 }), page(0, START_MS, { time: START_MS, status: 204 })]
+
+    expect(pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 0 })]).held).toBe(true)
+  })
+
+  test('a third empty page 0 is a violation', () => {
+    const empty = { time: START_MS, status: 204 }
+    const journal = [page(0, START_MS, empty), page(0, START_MS, empty), page(0, START_MS, empty)]
+
+    expect(pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 0 })]).detail).toContain('fetched page 0 3 times')
+  })
+
   test('stopping early in a complete poll is a violation', () => {
     const journal = [page(0), page(1)]
     const verdict = pagedToEnd([fakePoll(1, 0, [], { journal, ws1DevicesAtStart: 1173 })])
@@ -112,6 +125,9 @@ describe('pagedToEnd', () => {
 })
 
 describe('refreshedTokenBeforeExpiry', () => {
+  /** Ids of the expire-token faults in these journals. Other fault ids are effects such as a delay. */
+  const EXPIRE_TOKEN_FAULTS = new Set(['exp1', 'exp2'])
+
   const token = (time: number) => fakeEntry({ time, method: 'POST', path: '/connect/token', query: {} })
 
   test('one rejection followed by a token request holds', () => {
@@ -143,7 +159,7 @@ describe('refreshedTokenBeforeExpiry', () => {
       token(START_MS),
       page(3, START_MS, { time: START_MS, tokenId: 't-3' }),
     ]
-    const verdict = refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS)
+    const verdict = refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS, EXPIRE_TOKEN_FAULTS)
 
     expect(verdict.held).toBe(true)
     expect(verdict.detail).toBe('2 expired-token requests (2 caused by a fault), each followed by a refresh')
@@ -154,7 +170,7 @@ describe('refreshedTokenBeforeExpiry', () => {
       page(1, START_MS, { time: START_MS, status: 401, tokenRejected: true, faultId: 'exp1', tokenId: 't-1' }),
       page(2, START_MS, { time: START_MS, status: 401, tokenRejected: true, tokenId: 't-1' }),
     ]
-    const verdict = refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS)
+    const verdict = refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS, EXPIRE_TOKEN_FAULTS)
 
     expect(verdict.held).toBe(false)
     expect(verdict.detail).toContain('instead of requesting a new token')
@@ -169,7 +185,7 @@ describe('refreshedTokenBeforeExpiry', () => {
       page(0, START_MS, { time: START_MS, status: 401, tokenRejected: true, tokenId: 't-9' }),
       token(START_MS),
     ]
-    const verdict = refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS)
+    const verdict = refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS, EXPIRE_TOKEN_FAULTS)
 
     expect(verdict.held).toBe(true)
     expect(verdict.detail).toBe('3 expired-token requests (2 caused by a fault), each followed by a refresh')
@@ -185,7 +201,20 @@ describe('refreshedTokenBeforeExpiry', () => {
       page(0, START_MS, { ...rejected, tokenId: 't-6' }),
       token(START_MS),
     ]
-    const verdict = refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS)
+    const verdict = refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS, EXPIRE_TOKEN_FAULTS)
+
+    expect(verdict.held).toBe(false)
+    expect(verdict.detail).toBe('poll 1 sent 2 requests with an expired or revoked token that no fault expired')
+  })
+
+  test('rejections tagged by a delay fault count as the client', () => {
+    const journal = [
+      page(1, START_MS, { time: START_MS, status: 401, tokenRejected: true, faultId: 'slow', tokenId: 't-1' }),
+      token(START_MS),
+      page(2, START_MS, { time: START_MS, status: 401, tokenRejected: true, faultId: 'slow', tokenId: 't-2' }),
+      token(START_MS),
+    ]
+    const verdict = refreshedTokenBeforeExpiry([fakePoll(1, 0, [], { journal })], START_MS, EXPIRE_TOKEN_FAULTS)
 
     expect(verdict.held).toBe(false)
     expect(verdict.detail).toBe('poll 1 sent 2 requests with an expired or revoked token that no fault expired')

@@ -69,7 +69,8 @@ export function honouredRetryAfter(polls: PollRecord[], startMs: number): Contra
  * Checks that each poll fetched every search page at most once, and that a
  * complete poll reached the last page the tenant's record count implies. A
  * page whose 2xx response a fault shaped (a premature 204, a delay) may be
- * fetched again.
+ * fetched again, and so may page 0 once after a 204: the checker retries an
+ * empty first page when its last sync saw records.
  *
  * A client that sees `Total` change between pages should start over at page
  * 0, and the journal does not store `Total`. So a second pass counts as a
@@ -95,7 +96,7 @@ export function pagedToEnd(polls: PollRecord[]): ContractVerdict {
     const checkedPasses = restarted ? passes : [searches]
     for (const pass of checkedPasses) {
       for (const [page, count] of countCleanAnswers(pass)) {
-        if (count > 1) violations.push(`poll ${poll.poll} fetched page ${page} ${count} times`)
+        if (count > 1 + (page === 0 && retriedEmptyFirstPage(pass) ? 1 : 0)) violations.push(`poll ${poll.poll} fetched page ${page} ${count} times`)
       }
     }
     if (poll.outcome.complete) {
@@ -137,6 +138,11 @@ function splitPasses(searches: JournalEntry[]): JournalEntry[][] {
   return passes
 }
 
+/** True when the pass's first answer for page 0 was a 204, which a client may fetch again once. */
+function retriedEmptyFirstPage(pass: JournalEntry[]): boolean {
+  return pass.find((entry) => pageOf(entry) === 0 && (entry.status === 200 || entry.status === 204))?.status === 204
+}
+
 /** Pages that got a 200 or 204. */
 function answeredPages(searches: JournalEntry[]): Set<number> {
   return new Set(searches.filter((entry) => entry.status === 200 || entry.status === 204).map(pageOf))
@@ -158,19 +164,25 @@ function countCleanAnswers(searches: JournalEntry[]): Map<number, number> {
  * one per poll, and that the client followed every rejected request with a
  * token request before any further API call. Rejections a fault caused do not
  * count toward the one per poll, because the client could not foresee them.
- * A fault caused a rejection when the entry names the fault, or when the
- * token was one that an `expire-token` fault had already made the tenant
- * reject in this poll.
+ * A fault caused a rejection when the entry names one of `expireTokenFaults`
+ * (the ids of `expire-token` faults; other effects such as a delay can tag
+ * an entry too), or when the token was one that such a fault had already
+ * made the tenant reject in this poll.
  */
-export function refreshedTokenBeforeExpiry(polls: PollRecord[], startMs: number): ContractVerdict {
+export function refreshedTokenBeforeExpiry(
+  polls: PollRecord[],
+  startMs: number,
+  expireTokenFaults: ReadonlySet<string> = new Set(),
+): ContractVerdict {
   const violations: string[] = []
   let rejected = 0
   let injected = 0
   for (const poll of polls) {
     const entries = poll.journal
     const rejections = entries.filter((entry) => entry.tokenRejected)
-    const faultTokens = new Set(rejections.filter((entry) => entry.faultId !== null && entry.tokenId !== null).map((entry) => entry.tokenId))
-    const byFault = rejections.filter((entry) => entry.faultId !== null || (entry.tokenId !== null && faultTokens.has(entry.tokenId)))
+    const expiredByFault = (entry: JournalEntry): boolean => entry.faultId !== null && expireTokenFaults.has(entry.faultId)
+    const faultTokens = new Set(rejections.filter((entry) => expiredByFault(entry) && entry.tokenId !== null).map((entry) => entry.tokenId))
+    const byFault = rejections.filter((entry) => expiredByFault(entry) || (entry.tokenId !== null && faultTokens.has(entry.tokenId)))
     const byClient = rejections.length - byFault.length
     rejected += rejections.length
     injected += byFault.length

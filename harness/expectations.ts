@@ -24,6 +24,8 @@ export interface EvaluationContext {
   /** Epoch ms of virtual time zero. */
   startMs: number
   intervalMs: number
+  /** Ids of the run's `expire-token` faults, whose token rejections the client could not foresee. */
+  expireTokenFaultIds?: ReadonlySet<string>
 }
 
 export function evaluateExpectations(expect: ExpectSection | undefined, context: EvaluationContext): ExpectationResult[] {
@@ -245,7 +247,7 @@ function checkContracts(contracts: ContractsSpec, context: EvaluationContext): E
   const checks: Array<[keyof ContractsSpec, string, () => ContractVerdict]> = [
     ['honoured_retry_after', 'client honoured Retry-After', () => honouredRetryAfter(context.polls, context.startMs)],
     ['paged_to_end', 'client paged to the end', () => pagedToEnd(context.polls)],
-    ['refreshed_token_before_expiry', 'client refreshed the token before expiry', () => refreshedTokenBeforeExpiry(context.polls, context.startMs)],
+    ['refreshed_token_before_expiry', 'client refreshed the token before expiry', () => refreshedTokenBeforeExpiry(context.polls, context.startMs, context.expireTokenFaultIds)],
     ['within_rate_limit', 'client stayed within the rate limit', () => withinRateLimit(context.polls, context.startMs)],
   ]
   const results: ExpectationResult[] = []

@@ -18,7 +18,7 @@ import type { LoadedScenario } from './loader'
 import type { PollRecord, RunEvent, RunReport, ScenarioReport } from './report'
 import { ResultsKeeper, type ResultRetention } from './retention'
 import { selectShard } from './shard'
-import type { ScenarioSpec } from './spec'
+import type { FaultSpec, ScenarioSpec } from './spec'
 import { actionOf, applyTimelineStep, type StepTarget } from './steps'
 import { formatScenarioError, validateScenarioText } from './validate'
 import { VirtualClock } from './virtual-clock'
@@ -98,9 +98,14 @@ export async function runScenario(scenario: LoadedScenario | ScenarioSpec, optio
   let server: RunningMockServer | undefined
   let context: RunContext | undefined
   const file = loaded.file === '<inline>' ? undefined : loaded.file
+  // Token rejections these faults cause are not the client's doing; the token contract needs their ids.
+  const expireTokenFaultIds = new Set<string>()
+  const onFaultAdded = (id: string, fault: FaultSpec): void => {
+    if (fault.effect.type === 'expire-token') expireTokenFaultIds.add(id)
+  }
 
   try {
-    server = await startScenarioServer(spec, file, { clock: clock.serverView(), logger, journalSize: RUN_JOURNAL_SIZE })
+    server = await startScenarioServer(spec, file, { clock: clock.serverView(), logger, journalSize: RUN_JOURNAL_SIZE }, onFaultAdded)
     const devices = buildCloudflareDevices(spec, server.tenant)
     const config = buildCheckerConfig(spec, server, devices)
     const checkerOptions: CheckerOptions = {
@@ -123,6 +128,7 @@ export async function runScenario(scenario: LoadedScenario | ScenarioSpec, optio
       lastSeq: Math.max(-1, ...server.emulator.journal().map((entry) => entry.seq)),
       emit,
       keeper: options.keepResults === 'all' ? undefined : new ResultsKeeper(spec.expect),
+      onFaultAdded,
     }
     await drive(context, durationMs, intervalMs, options.overrunLimitMs ?? DEFAULT_OVERRUN_LIMIT_MS, options.signal)
   } catch (error) {
@@ -141,6 +147,7 @@ export async function runScenario(scenario: LoadedScenario | ScenarioSpec, optio
     report.expectations = evaluateExpectations(spec.expect, {
       polls: context.polls,
       rules: context.config.rules,
+      expireTokenFaultIds,
       startMs,
       intervalMs,
     })
@@ -280,6 +287,7 @@ async function startScenarioServer(
   spec: ScenarioSpec,
   file: string | undefined,
   options: Pick<MockServerOptions, 'clock' | 'logger' | 'journalSize' | 'host' | 'port'>,
+  onFaultAdded?: (id: string, fault: FaultSpec) => void,
 ): Promise<RunningMockServer> {
   const startMs = options.clock?.now() ?? Date.parse(spec.start ?? DEFAULT_START)
   const server = await startMockServer({
@@ -292,7 +300,7 @@ async function startScenarioServer(
   try {
     const imports = spec.fleet?.import === undefined ? [] : Array.isArray(spec.fleet.import) ? spec.fleet.import : [spec.fleet.import]
     for (const importPath of imports) server.tenant.importSearchExport(readSearchExport(resolveImportPath(file, importPath)).body)
-    for (const fault of spec.faults ?? []) server.emulator.addFault(toFaultRule(fault, startMs))
+    for (const fault of spec.faults ?? []) onFaultAdded?.(server.emulator.addFault(toFaultRule(fault, startMs)), fault)
   } catch (error) {
     await server.close()
     throw error

@@ -8,7 +8,7 @@ import type { PostureChecker } from '../posture-checker'
 import type { CheckerConfig, CloudflareDevice } from '../posture-checker/types'
 import { toCloudflareDevice, toDeviceSpec, toFaultRule, toFullDeviceSpec } from './build'
 import { TIMELINE_ACTIONS, clientsOf } from './defaults'
-import type { DeviceSelectorSpec, ScenarioSpec, TimelineStep } from './spec'
+import type { DeviceSelectorSpec, FaultSpec, ScenarioSpec, TimelineStep } from './spec'
 
 /**
  * Run state that timeline steps read and change. A step that changes the
@@ -24,6 +24,8 @@ export interface StepTarget {
   config: CheckerConfig
   checker: PostureChecker
   devices: CloudflareDevice[]
+  /** Called with the id and spec of each fault a step adds. */
+  onFaultAdded?: (id: string, fault: FaultSpec) => void
 }
 
 /** Names the action of a step, such as `set_policy`. */
@@ -51,6 +53,7 @@ export function applyTimelineStep(step: TimelineStep, context: StepTarget): stri
   const emulator = context.server.emulator
   if (step.add_fault) {
     const id = emulator.addFault(toFaultRule(step.add_fault, context.startMs))
+    context.onFaultAdded?.(id, step.add_fault)
     return `fault ${id} added (${step.add_fault.effect.type})`
   }
   if (step.remove_fault !== undefined) {
