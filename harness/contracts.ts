@@ -138,7 +138,7 @@ function splitPasses(searches: JournalEntry[]): JournalEntry[][] {
   return passes
 }
 
-/** True when the pass's first answer for page 0 was a 204, which a client may fetch again once. */
+/** True when the pass's first response for page 0 was a 204, so a client may fetch page 0 once more. */
 function retriedEmptyFirstPage(pass: JournalEntry[]): boolean {
   return pass.find((entry) => pageOf(entry) === 0 && (entry.status === 200 || entry.status === 204))?.status === 204
 }
@@ -164,10 +164,11 @@ function countCleanAnswers(searches: JournalEntry[]): Map<number, number> {
  * one per poll, and that the client followed every rejected request with a
  * token request before any further API call. Rejections a fault caused do not
  * count toward the one per poll, because the client could not foresee them.
- * A fault caused a rejection when the entry names one of `expireTokenFaults`
- * (the ids of `expire-token` faults; other effects such as a delay can tag
- * an entry too), or when the token was one that such a fault had already
- * made the tenant reject in this poll.
+ * A fault caused a rejection when the entry names one of `expireTokenFaults`,
+ * the ids of `expire-token` faults. Other effects such as a delay tag entries
+ * too, so a fault id alone proves nothing. A rejection also counts as the
+ * fault's when its token is one such a fault already made the tenant reject
+ * in this poll.
  */
 export function refreshedTokenBeforeExpiry(
   polls: PollRecord[],

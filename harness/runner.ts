@@ -36,11 +36,11 @@ export interface RunOptions {
    */
   signal?: AbortSignal
   /**
-   * Which polls keep their posture results in the report. 'needed' (the
-   * default) keeps the last poll and those an expectation reads, so a long
-   * run over a large fleet stays within memory; the `verdicts` events carry
-   * every poll's results either way. 'all' keeps every poll's results, which
-   * resultsNdjsonReporter needs.
+   * Retention of posture results in the report. 'needed' (the default)
+   * keeps the last poll and those an expectation reads, so a long run over a
+   * large fleet stays within memory. 'all' keeps every poll's results, which
+   * resultsNdjsonReporter needs. The `verdicts` events carry every poll's
+   * results either way.
    */
   keepResults?: ResultRetention
 }
