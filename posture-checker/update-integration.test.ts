@@ -8,6 +8,7 @@ import { ConfigError, PostureChecker } from './index'
 import { ManualClock, createTrackingFetch, drive } from './test-clock'
 import { API_ORIGIN, AUTH_ORIGIN, makeConfig, makeDevice, searchPage, ws1Device } from './test-support'
 import type { CheckerConfig, PollOutcome, PostureIntegration } from './types'
+import { useOfflineNock } from '../test/offline-nock'
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' }
 const SEARCH = '/API/mdm/devices/search'
@@ -65,15 +66,7 @@ function withSecret(integration: PostureIntegration, secret: string): PostureInt
   return { ...integration, config: { ...integration.config, client_secret: secret } }
 }
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => {
-  nock.abortPendingRequests()
-  nock.cleanAll()
-})
-afterAll(() => {
-  nock.enableNetConnect()
-  nock.restore()
-})
+useOfflineNock()
 
 describe('updateIntegration', () => {
   test('new secret fetches a new token', async () => {
