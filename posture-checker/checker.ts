@@ -279,7 +279,7 @@ export class PostureChecker {
         code: 'missing_secret',
       })
     }
-    this.checkRetryAfter()
+    this.http.throwIfRetryAfterPending('api', 'the server asked for no request before then, so this poll sent none')
     const { serialLookupThreshold, complianceSource } = this.settings
     const lookup = serialLookupThreshold > 0 && devices.length <= serialLookupThreshold
     if (!lookup && complianceSource === 'search') {
@@ -331,21 +331,6 @@ export class PostureChecker {
       byDevice.set(device.device_id, matchDevice(device, index, this.settings.duplicateSerials))
     }
     return { byDevice, ws1Records: records.length }
-  }
-
-  /**
-   * Throws a quota ProviderError, before any request, while a Retry-After
-   * that an earlier request did not wait out is still pending.
-   */
-  private checkRetryAfter(): void {
-    const until = this.http.retryAfterPendingUntil(this.settings.clock.now())
-    if (until === undefined) return
-    throw new ProviderError(
-      'quota',
-      'api',
-      `waiting for Retry-After until ${toRfc3339(until)}: the server asked for no request before then, so this poll sent none`,
-      { code: 'waiting_for_retry_after' },
-    )
   }
 
   /** Runs a full device sync and remembers how many records it returned. */

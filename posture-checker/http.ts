@@ -214,7 +214,7 @@ export class Ws1Http {
     const { clock, logger } = this.settings
     for (let attempt = 1; ; attempt++) {
       // A concurrent request may have given up on a Retry-After while this one waited to retry.
-      if (attempt > 1) this.throwIfRetryAfterPending(step)
+      if (attempt > 1) this.throwIfRetryAfterPending(step, 'another request of this poll gave up on it, so this one is not retried')
       let verdict: Verdict
       try {
         const response = await this.fetchOnce(step, url, init)
@@ -265,14 +265,18 @@ export class Ws1Http {
     return until
   }
 
-  /** Throws a quota error instead of a retry while a Retry-After that another request gave up on is pending. */
-  private throwIfRetryAfterPending(step: ProviderStep): void {
+  /**
+   * Throws a quota error with code `waiting_for_retry_after` while a
+   * Retry-After that a request gave up on is pending. `consequence` ends the
+   * message, for example what the poll did not send.
+   */
+  throwIfRetryAfterPending(step: ProviderStep, consequence: string): void {
     const until = this.retryAfterPendingUntil(this.settings.clock.now())
     if (until === undefined) return
     throw new ProviderError(
       'quota',
       step,
-      `waiting for Retry-After until ${toRfc3339(until)}: another request of this poll gave up on it, so this one is not retried`,
+      `waiting for Retry-After until ${toRfc3339(until)}: ${consequence}`,
       { code: 'waiting_for_retry_after' },
     )
   }
