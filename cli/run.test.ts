@@ -119,12 +119,12 @@ describe('run', () => {
     expect(await runCli(['run', 'good', '--results', 'streamed.ndjson'], io)).toBe(0)
     const { scenarios } = await loadScenarioFiles([path.join(tmp, 'good')])
     const report = await runScenarios(scenarios, { keepResults: 'all' })
-    const shown = { ...report, scenarios: report.scenarios.map((scenario) => ({ ...scenario, file: path.relative(tmp, scenario.file) })) }
+    const displayed = { ...report, scenarios: report.scenarios.map((scenario) => ({ ...scenario, file: path.relative(tmp, scenario.file) })) }
 
     const streamed = await readFile(path.join(tmp, 'streamed.ndjson'), 'utf8')
 
     expect(streamed.length).toBeGreaterThan(0)
-    expect(streamed).toBe(reporters.resultsNdjson(shown))
+    expect(streamed).toBe(reporters.resultsNdjson(displayed))
   })
 
   it('runs only the selected shard', async () => {

@@ -27,7 +27,7 @@ function keptPolls(expect: ExpectSection | undefined, polls: PollRecord[]): numb
 }
 
 describe('ResultsKeeper', () => {
-  test('keeps only the last poll when no expectation names one', () => {
+  test('keeps only the last poll by default', () => {
     const polls = pollsOfDay(6, 99)
 
     expect(keptPolls({ polls_run: 6 }, polls)).toEqual([6])
@@ -63,14 +63,14 @@ describe('ResultsKeeper', () => {
     expect(keptPolls(expect_, pollsOfDay(8, 4))).toEqual([3, 4, 8])
   })
 
-  test('keeps the poll before a change that is never reported', () => {
+  test('keeps the poll before an unreported change', () => {
     const expect_: ExpectSection = { latency: [{ device: 'd1', change_at: '22m', to: 'noncompliant' }] }
 
     // d1 never turns noncompliant, so only poll 5 (at 20m), the last before 22m, is read.
     expect(keptPolls(expect_, pollsOfDay(8, 99))).toEqual([5, 8])
   })
 
-  test('kept poll before the change lets the latency check fail', () => {
+  test('kept poll fails a latency check', () => {
     const polls = pollsOfDay(8, 2)
     const expect_: ExpectSection = { latency: [{ device: 'd1', change_at: '12m', to: 'noncompliant' }] }
     keptPolls(expect_, polls)
@@ -81,7 +81,7 @@ describe('ResultsKeeper', () => {
     expect(result?.actual).toBe('already noncompliant in poll 3, before the change at 12m')
   })
 
-  test('keeps every poll of a run with keepResults all', async () => {
+  test('keeps every poll with keepResults all', async () => {
     const { scenarios } = await loadScenarioFiles([path.join(SCENARIOS_DIR, 'flag-flip-latency.yaml')])
     const scenario = scenarios[0]
     if (scenario === undefined) throw new Error('flag-flip-latency.yaml has no scenario')
@@ -130,7 +130,7 @@ describe('runs with the default retention', () => {
     expect(report.expectations[0]?.actual).toBe('already noncompliant in poll 2, before the change at 7m')
   })
 
-  test('a long run drops the results of polls no expectation reads', async () => {
+  test('long run drops unread results', async () => {
     const { scenarios } = await loadScenarioFiles([path.join(SCENARIOS_DIR, 'flag-flip-latency.yaml')])
     const scenario = scenarios[0]
     if (scenario === undefined) throw new Error('flag-flip-latency.yaml has no scenario')

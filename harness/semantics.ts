@@ -68,7 +68,7 @@ function collectKnown(spec: ScenarioSpec, file: string, report: Report): Known {
     }
     for (const serial of searchExport.serials) ws1Serials?.add(serial)
     // The emulator's own import reads every record, so a value it rejects fails here and not when the run starts.
-    // NOTE: the scratch tenant holds only the imports, so an imported id that clashes with a fleet device still fails only at run time.
+    // NOTE: the scratch tenant contains only the imports, so an imported id that clashes with a fleet device still fails only at run time.
     scratchTenant ??= createMockServer({ tenants: [{ name: DEFAULT_TENANT_NAME, tenantCode: DEFAULT_TENANT_CODE }] }).emulator.tenant()
     try {
       scratchTenant.importSearchExport(searchExport.body)

@@ -25,9 +25,9 @@ describe('TokenService token ids', () => {
   })
 
   it('differ by seed', () => {
-    const one = issueMany(new TokenService(1), 5).map((token) => token.tokenId)
-    const two = issueMany(new TokenService(2), 5).map((token) => token.tokenId)
-    expect(one.filter((id) => two.includes(id))).toEqual([])
+    const seedOneIds = issueMany(new TokenService(1), 5).map((token) => token.tokenId)
+    const seedTwoIds = issueMany(new TokenService(2), 5).map((token) => token.tokenId)
+    expect(seedOneIds.filter((id) => seedTwoIds.includes(id))).toEqual([])
   })
 
   it('restart after clear', () => {

@@ -1,5 +1,5 @@
 /**
- * A Retry-After that a poll did not wait out holds across polls: later polls
+ * A Retry-After that a poll did not wait out applies across polls: later polls
  * send no request until the time it names, end as quota errors and carry
  * the earlier results. Test connection still sends its requests.
  */
@@ -207,7 +207,7 @@ describe('Retry-After across polls', () => {
     expect(after.complete).toBe(true)
   })
 
-  test('concurrent lookups stop retrying once one gives up', async () => {
+  test('concurrent lookups stop retrying', async () => {
     const devices = ['SER001', 'SER002', 'SER003'].map((serial, index) => makeDevice(`d${index + 1}`, serial))
     const clock = new ManualClock(START)
     const tracking = createTrackingFetch()
